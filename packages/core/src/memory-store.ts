@@ -1,0 +1,519 @@
+import type { Call, Contact, ConversationEvent, Message, User } from '@parley/protocol';
+import { applyMutation, previewOf, seesSeq, visibleMessage } from './apply.js';
+import { ChatError } from './errors.js';
+import type {
+  AppendInput,
+  AppendResult,
+  ChatStore,
+  ConversationRecord,
+  InboxRow,
+  MemberRecord,
+  SearchQuery,
+} from './store.js';
+
+interface StoredEvent {
+  event: ConversationEvent;
+  /** messageCount after this event. */
+  ord: number;
+}
+
+const key = (...parts: string[]) => parts.join('\u0000');
+const clone = <T>(value: T): T => structuredClone(value);
+
+/**
+ * The reference {@link ChatStore}: everything in memory, nothing persisted. Every method runs to
+ * completion synchronously inside its promise, so each one is atomic by construction; the
+ * conformance kit holds every other store to the behaviour of this one.
+ */
+export function createMemoryStore(): ChatStore {
+  const users = new Map<string, User>();
+  const contacts = new Map<string, Contact>();
+  const conversations = new Map<string, ConversationRecord>();
+  const directs = new Map<string, string>();
+  const members = new Map<string, Map<string, MemberRecord>>();
+  const memberships = new Map<string, Set<string>>();
+  const logs = new Map<string, StoredEvent[]>();
+  const clientIds = new Map<string, number>();
+  const hidden = new Map<string, Set<number>>();
+  const calls = new Map<string, Call>();
+
+  const membersOf = (conversationId: string) => {
+    let map = members.get(conversationId);
+    if (!map) members.set(conversationId, (map = new Map()));
+    return map;
+  };
+  const addMembership = (userId: string, conversationId: string) => {
+    let set = memberships.get(userId);
+    if (!set) memberships.set(userId, (set = new Set()));
+    set.add(conversationId);
+  };
+  const unreadOf = (conversation: ConversationRecord, member: MemberRecord, log: StoredEvent[]) => {
+    const upto = member.leftSeq === null ? conversation.messageCount : (log[member.leftSeq - 1]?.ord ?? 0);
+    return Math.max(0, upto - member.readOrd);
+  };
+  const row = (conversationId: string, userId: string): InboxRow => {
+    const conversation = conversations.get(conversationId)!;
+    const member = members.get(conversationId)!.get(userId)!;
+    return { conversation: clone(conversation), member: clone(member), unread: unreadOf(conversation, member, logs.get(conversationId)!) };
+  };
+  const readEvent = (stored: StoredEvent): ConversationEvent => {
+    const event = clone(stored.event);
+    if (event.type === 'message') event.message = visibleMessage(event.message);
+    return event;
+  };
+  const messageAt = (conversationId: string, seq: number): Message | null => {
+    const stored = logs.get(conversationId)?.[seq - 1];
+    return stored && stored.event.type === 'message' ? stored.event.message : null;
+  };
+
+  const store: ChatStore = {
+    capabilities: { fullTextSearch: false, transactions: true, uniqueConstraints: true, persistent: false },
+
+    async upsertUser(input) {
+      const existing = users.get(input.id);
+      const user: User = existing
+        ? {
+            ...existing,
+            ...(input.displayName !== undefined ? { displayName: input.displayName } : {}),
+            ...(input.avatarUrl !== undefined ? { avatarUrl: input.avatarUrl } : {}),
+            ...(input.statusText !== undefined ? { statusText: input.statusText } : {}),
+            ...(input.metadata !== undefined ? { metadata: clone(input.metadata) } : {}),
+            updatedAt: input.now,
+          }
+        : {
+            id: input.id,
+            displayName: input.displayName ?? input.id,
+            avatarUrl: input.avatarUrl ?? null,
+            statusText: input.statusText ?? null,
+            metadata: clone(input.metadata ?? {}),
+            lastSeenAt: null,
+            createdAt: input.now,
+            updatedAt: input.now,
+          };
+      users.set(user.id, user);
+      return clone(user);
+    },
+    async getUsers(ids) {
+      return ids.flatMap((id) => (users.has(id) ? [clone(users.get(id)!)] : []));
+    },
+    async searchUsers({ query, limit }) {
+      const q = query.toLowerCase();
+      return [...users.values()]
+        .filter((u) => u.displayName.toLowerCase().includes(q))
+        .sort((a, b) => (a.displayName < b.displayName ? -1 : a.displayName > b.displayName ? 1 : a.id < b.id ? -1 : 1))
+        .slice(0, limit)
+        .map(clone);
+    },
+    async setLastSeen({ userId, at }) {
+      const user = users.get(userId);
+      if (user && (user.lastSeenAt === null || user.lastSeenAt < at)) user.lastSeenAt = at;
+    },
+
+    async getContact(ownerId, userId) {
+      const c = contacts.get(key(ownerId, userId));
+      return c ? clone(c) : null;
+    },
+    async putContact({ ownerId, userId, alias, blocked, now }) {
+      const existing = contacts.get(key(ownerId, userId));
+      const contact: Contact = {
+        ownerId,
+        userId,
+        alias: alias !== undefined ? alias : (existing?.alias ?? null),
+        blocked: blocked !== undefined ? blocked : (existing?.blocked ?? false),
+        createdAt: existing?.createdAt ?? now,
+        updatedAt: now,
+      };
+      contacts.set(key(ownerId, userId), contact);
+      return clone(contact);
+    },
+    async removeContact({ ownerId, userId }) {
+      return contacts.delete(key(ownerId, userId));
+    },
+    async listContacts(ownerId) {
+      return [...contacts.values()]
+        .filter((c) => c.ownerId === ownerId)
+        .sort((a, b) => (a.userId < b.userId ? -1 : 1))
+        .map(clone);
+    },
+    async isBlockedEitherWay(a, b) {
+      return Boolean(contacts.get(key(a, b))?.blocked || contacts.get(key(b, a))?.blocked);
+    },
+    async sharesConversation(a, b) {
+      const mine = memberships.get(a);
+      if (!mine) return false;
+      for (const conversationId of mine) {
+        const conversation = conversations.get(conversationId)!;
+        if (conversation.kind === 'channel') continue;
+        const map = members.get(conversationId)!;
+        if (map.get(a)?.leftSeq === null && map.get(b)?.leftSeq === null) return true;
+      }
+      return false;
+    },
+
+    async createConversation(input) {
+      if (input.kind === 'direct') {
+        const existing = directs.get(key(...input.directPair));
+        if (existing) return { conversation: clone(conversations.get(existing)!), created: false };
+      }
+      const conversation: ConversationRecord = {
+        id: input.id,
+        kind: input.kind,
+        title: input.title,
+        avatarUrl: input.avatarUrl,
+        createdBy: input.createdBy,
+        createdAt: input.now,
+        lastSeq: 1,
+        messageCount: 0,
+        lastActivityAt: input.now,
+        lastMessage: null,
+        memberCount: input.members.length,
+        directPair: [...input.directPair],
+        metadata: clone(input.metadata),
+        messageTtlSeconds: null,
+        updatedAt: input.now,
+      };
+      conversations.set(conversation.id, conversation);
+      if (input.kind === 'direct') directs.set(key(...input.directPair), conversation.id);
+      const map = membersOf(conversation.id);
+      for (const m of input.members) {
+        map.set(m.userId, {
+          conversationId: conversation.id,
+          userId: m.userId,
+          role: m.role,
+          joinSeq: 1,
+          leftSeq: null,
+          deliveredSeq: 1,
+          readSeq: 1,
+          readOrd: 0,
+          mutedUntil: null,
+          joinedAt: input.now,
+          pastWindows: [],
+          updatedAt: input.now,
+        });
+        addMembership(m.userId, conversation.id);
+      }
+      logs.set(conversation.id, [
+        {
+          ord: 0,
+          event: {
+            type: 'conversation.created',
+            conversationId: conversation.id,
+            seq: 1,
+            actorId: input.createdBy,
+            at: input.now,
+            kind: input.kind,
+            title: input.title,
+            members: input.members.map((m) => ({ userId: m.userId, role: m.role })),
+          },
+        },
+      ]);
+      return { conversation: clone(conversation), created: true };
+    },
+    async getConversation(id) {
+      const c = conversations.get(id);
+      return c ? clone(c) : null;
+    },
+    async findDirect(pair) {
+      const id = directs.get(key(...pair));
+      return id ? clone(conversations.get(id)!) : null;
+    },
+    async listChannels({ query, afterId, limit }) {
+      const q = query?.toLowerCase();
+      return [...conversations.values()]
+        .filter((c) => c.kind === 'channel' && (afterId === undefined || c.id > afterId))
+        .filter((c) => q === undefined || (c.title ?? '').toLowerCase().includes(q))
+        .sort((a, b) => (a.id < b.id ? -1 : 1))
+        .slice(0, limit)
+        .map(clone);
+    },
+
+    async getMember(conversationId, userId) {
+      const m = members.get(conversationId)?.get(userId);
+      return m ? clone(m) : null;
+    },
+    async listMembers({ conversationId, afterUserId, limit }) {
+      return [...(members.get(conversationId)?.values() ?? [])]
+        .filter((m) => m.leftSeq === null && (afterUserId === undefined || m.userId > afterUserId))
+        .sort((a, b) => (a.userId < b.userId ? -1 : 1))
+        .slice(0, limit)
+        .map(clone);
+    },
+    async memberIds(conversationId) {
+      return [...(members.get(conversationId)?.values() ?? [])].filter((m) => m.leftSeq === null).map((m) => m.userId);
+    },
+    async setMuted({ conversationId, userId, mutedUntil, now }) {
+      const m = members.get(conversationId)?.get(userId);
+      if (!m) return null;
+      m.mutedUntil = mutedUntil;
+      m.updatedAt = now;
+      return clone(m);
+    },
+
+    async append({ draft, requireActiveMember }: AppendInput): Promise<AppendResult> {
+      const conversation = conversations.get(draft.conversationId);
+      if (!conversation) throw new ChatError('NOT_FOUND', 'conversation not found');
+      if (draft.type === 'conversation.created') throw new ChatError('INVALID', 'conversation.created cannot be appended');
+      const map = membersOf(conversation.id);
+      const log = logs.get(conversation.id)!;
+      if (requireActiveMember !== undefined && map.get(requireActiveMember)?.leftSeq !== null) {
+        throw new ChatError('FORBIDDEN', 'not an active member of this conversation');
+      }
+      if (draft.type === 'message' && draft.message.clientId !== null) {
+        const existing = clientIds.get(key(conversation.id, draft.message.senderId, draft.message.clientId));
+        if (existing !== undefined) {
+          return { event: readEvent(log[existing - 1]!), conversation: clone(conversation), duplicate: true };
+        }
+      }
+      const seq = conversation.lastSeq + 1;
+      // check preconditions before mutating anything
+      const subject = 'userId' in draft && typeof draft.userId === 'string' ? map.get(draft.userId) : undefined;
+      if (draft.type === 'member.joined' && subject && subject.leftSeq === null) throw new ChatError('CONFLICT', 'already a member');
+      if ((draft.type === 'member.left' || draft.type === 'member.role') && (!subject || subject.leftSeq !== null)) {
+        throw new ChatError('CONFLICT', 'not an active member');
+      }
+      let target: Message | null = null;
+      if ('target' in draft) {
+        target = messageAt(conversation.id, draft.target);
+        if (!target) throw new ChatError('NOT_FOUND', 'message not found');
+      }
+
+      const event = { ...clone(draft), seq } as ConversationEvent;
+      if (event.type === 'message') event.message.seq = seq;
+      let ord = conversation.messageCount;
+      switch (event.type) {
+        case 'message': {
+          ord += 1;
+          conversation.messageCount = ord;
+          conversation.lastActivityAt = event.at;
+          conversation.lastMessage = previewOf(event.message);
+          if (event.message.clientId !== null) clientIds.set(key(conversation.id, event.message.senderId, event.message.clientId), seq);
+          const sender = map.get(event.message.senderId);
+          if (sender) {
+            sender.readSeq = Math.max(sender.readSeq, seq);
+            sender.deliveredSeq = Math.max(sender.deliveredSeq, seq);
+            sender.readOrd = ord;
+            sender.updatedAt = event.at;
+          }
+          break;
+        }
+        case 'message.edited':
+        case 'message.deleted':
+        case 'message.reaction':
+        case 'message.pinned': {
+          const stored = log[event.target - 1]!.event as Extract<ConversationEvent, { type: 'message' }>;
+          stored.message = applyMutation(target!, event);
+          if (conversation.lastMessage?.seq === event.target) conversation.lastMessage = previewOf(stored.message);
+          break;
+        }
+        case 'member.joined': {
+          const previous = map.get(event.userId);
+          map.set(event.userId, {
+            conversationId: conversation.id,
+            userId: event.userId,
+            role: event.role,
+            joinSeq: seq,
+            leftSeq: null,
+            deliveredSeq: seq,
+            readSeq: seq,
+            readOrd: ord,
+            mutedUntil: previous?.mutedUntil ?? null,
+            joinedAt: event.at,
+            pastWindows: previous ? [...previous.pastWindows, { joinSeq: previous.joinSeq, leftSeq: previous.leftSeq! }] : [],
+            updatedAt: event.at,
+          });
+          addMembership(event.userId, conversation.id);
+          conversation.memberCount += 1;
+          break;
+        }
+        case 'member.left':
+          subject!.leftSeq = seq;
+          subject!.updatedAt = event.at;
+          conversation.memberCount -= 1;
+          break;
+        case 'member.role':
+          subject!.role = event.role;
+          subject!.updatedAt = event.at;
+          break;
+        case 'conversation.updated': {
+          const c = event.changes;
+          if (c.title !== undefined) conversation.title = c.title;
+          if (c.avatarUrl !== undefined) conversation.avatarUrl = c.avatarUrl;
+          if (c.metadata !== undefined) conversation.metadata = clone(c.metadata);
+          if (c.messageTtlSeconds !== undefined) conversation.messageTtlSeconds = c.messageTtlSeconds;
+          break;
+        }
+        case 'call':
+          calls.set(event.call.id, clone(event.call));
+          break;
+      }
+      conversation.lastSeq = seq;
+      conversation.updatedAt = event.at;
+      log.push({ event, ord });
+      return { event: readEvent(log[seq - 1]!), conversation: clone(conversation), duplicate: false };
+    },
+
+    async events({ conversationId, after, before, minSeq, maxSeq, limit, timelineOnly }) {
+      const log = logs.get(conversationId) ?? [];
+      const lo = Math.max(after !== undefined ? after + 1 : 1, minSeq ?? 1);
+      const hi = Math.min(before !== undefined ? before - 1 : log.length, maxSeq ?? log.length, log.length);
+      const picked: StoredEvent[] = [];
+      const keep = (s: StoredEvent) => !timelineOnly || !('target' in s.event);
+      if (after !== undefined) {
+        for (let s = lo; s <= hi && picked.length < limit; s++) if (keep(log[s - 1]!)) picked.push(log[s - 1]!);
+      } else {
+        for (let s = hi; s >= lo && picked.length < limit; s--) if (keep(log[s - 1]!)) picked.push(log[s - 1]!);
+        picked.reverse();
+      }
+      return picked.map(readEvent);
+    },
+    async getMessage(conversationId, seq) {
+      const m = messageAt(conversationId, seq);
+      return m ? visibleMessage(clone(m)) : null;
+    },
+
+    async advanceWatermarks({ conversationId, userId, deliveredSeq, readSeq, now }) {
+      const m = members.get(conversationId)?.get(userId);
+      if (!m) return null;
+      const log = logs.get(conversationId)!;
+      let changed = false;
+      if (readSeq !== undefined && readSeq > m.readSeq) {
+        m.readSeq = readSeq;
+        m.readOrd = Math.max(m.readOrd, log[readSeq - 1]?.ord ?? m.readOrd);
+        changed = true;
+      }
+      const delivered = Math.max(deliveredSeq ?? 0, m.readSeq);
+      if (delivered > m.deliveredSeq) {
+        m.deliveredSeq = delivered;
+        changed = true;
+      }
+      if (changed) m.updatedAt = now;
+      return clone(m);
+    },
+    async receipts(conversationId) {
+      return [...(members.get(conversationId)?.values() ?? [])].filter((m) => m.leftSeq === null).map(clone);
+    },
+
+    async inbox({ userId, after, limit }) {
+      const rows = [...(memberships.get(userId) ?? [])]
+        .filter((id) => members.get(id)!.get(userId)!.leftSeq === null)
+        .map((id) => conversations.get(id)!)
+        .filter(
+          (c) =>
+            after === undefined ||
+            c.lastActivityAt < after.lastActivityAt ||
+            (c.lastActivityAt === after.lastActivityAt && c.id < after.conversationId),
+        )
+        .sort((a, b) => b.lastActivityAt - a.lastActivityAt || (a.id < b.id ? 1 : -1))
+        .slice(0, limit);
+      return rows.map((c) => row(c.id, userId));
+    },
+    async unreadTotal({ userId, now }) {
+      let total = 0;
+      let count = 0;
+      for (const id of memberships.get(userId) ?? []) {
+        const m = members.get(id)!.get(userId)!;
+        if (m.leftSeq !== null || (m.mutedUntil !== null && m.mutedUntil > now)) continue;
+        const unread = unreadOf(conversations.get(id)!, m, logs.get(id)!);
+        total += unread;
+        if (unread > 0) count += 1;
+      }
+      return { total, conversations: count };
+    },
+    async changedMemberships({ userId, since }) {
+      return [...(memberships.get(userId) ?? [])]
+        .filter((id) => conversations.get(id)!.updatedAt >= since || members.get(id)!.get(userId)!.updatedAt >= since)
+        .map((id) => row(id, userId));
+    },
+
+    async hide({ userId, conversationId, seq }) {
+      let set = hidden.get(key(userId, conversationId));
+      if (!set) hidden.set(key(userId, conversationId), (set = new Set()));
+      set.add(seq);
+    },
+    async hiddenSeqs({ userId, conversationId }) {
+      return [...(hidden.get(key(userId, conversationId)) ?? [])].sort((a, b) => a - b);
+    },
+
+    async search({ userId, query, conversationId, before, limit }: SearchQuery) {
+      const q = query.toLowerCase();
+      const hits: Message[] = [];
+      for (const id of memberships.get(userId) ?? []) {
+        if (conversationId !== undefined && id !== conversationId) continue;
+        const m = members.get(id)!.get(userId)!;
+        const hiddenSet = hidden.get(key(userId, id));
+        for (const stored of logs.get(id)!) {
+          if (stored.event.type !== 'message') continue;
+          const msg = stored.event.message;
+          if (msg.deletedAt !== null || msg.text === null || !seesSeq(m, msg.seq) || hiddenSet?.has(msg.seq)) continue;
+          if (!msg.text.toLowerCase().includes(q)) continue;
+          hits.push(msg);
+        }
+      }
+      const cmp = (a: { createdAt: number; conversationId: string; seq: number }, b: typeof a) =>
+        b.createdAt - a.createdAt || (a.conversationId < b.conversationId ? 1 : a.conversationId > b.conversationId ? -1 : 0) || b.seq - a.seq;
+      return hits
+        .filter((h) => before === undefined || cmp(before, h) < 0)
+        .sort(cmp)
+        .slice(0, limit)
+        .map((h) => clone(h));
+    },
+
+    async getCall(id) {
+      const c = calls.get(id);
+      return c ? clone(c) : null;
+    },
+    async activeCall(conversationId) {
+      for (const c of calls.values()) {
+        if (c.conversationId === conversationId && (c.status === 'ringing' || c.status === 'active')) return clone(c);
+      }
+      return null;
+    },
+    async listCalls({ userId, before, limit }) {
+      return [...calls.values()]
+        .filter((c) => c.participants.some((p) => p.userId === userId))
+        .filter((c) => before === undefined || c.startedAt < before.startedAt || (c.startedAt === before.startedAt && c.id < before.id))
+        .sort((a, b) => b.startedAt - a.startedAt || (a.id < b.id ? 1 : -1))
+        .slice(0, limit)
+        .map(clone);
+    },
+
+    async purgeDeleted({ deletedBefore }) {
+      let erased = 0;
+      for (const log of logs.values()) {
+        for (const stored of log) {
+          if (stored.event.type !== 'message') continue;
+          const msg = stored.event.message;
+          if (msg.deletedAt === null || msg.deletedAt >= deletedBefore) continue;
+          if (msg.text === null && msg.attachments.length === 0 && Object.keys(msg.metadata).length === 0) continue;
+          stored.event.message = { ...msg, text: null, attachments: [], metadata: {}, reactions: {}, mentions: [] };
+          for (const other of log) {
+            if (other.event.type === 'message.edited' && other.event.target === msg.seq) other.event.text = '';
+          }
+          erased += 1;
+        }
+      }
+      return erased;
+    },
+    async expireMessages({ now }) {
+      let expired = 0;
+      for (const conversation of conversations.values()) {
+        if (conversation.messageTtlSeconds === null) continue;
+        const cutoff = now - conversation.messageTtlSeconds * 1000;
+        const log = logs.get(conversation.id)!;
+        for (const stored of log) {
+          if (stored.event.type !== 'message') continue;
+          const msg = stored.event.message;
+          if (msg.deletedAt !== null || msg.createdAt >= cutoff) continue;
+          stored.event.message = { ...msg, deletedAt: now, text: null, attachments: [], metadata: {}, reactions: {}, mentions: [] };
+          for (const other of log) {
+            if (other.event.type === 'message.edited' && other.event.target === msg.seq) other.event.text = '';
+          }
+          if (conversation.lastMessage?.seq === msg.seq) conversation.lastMessage = previewOf(stored.event.message);
+          expired += 1;
+        }
+      }
+      return expired;
+    },
+  };
+  return store;
+}

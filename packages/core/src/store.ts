@@ -1,0 +1,375 @@
+import type {
+  Call,
+  Contact,
+  Conversation,
+  ConversationEvent,
+  ConversationKind,
+  Member,
+  Message,
+  Role,
+  User,
+} from '@parley/protocol';
+
+/**
+ * What a store can do beyond the contract's minimum. The engine and the conformance kit read these
+ * flags instead of special-casing stores. Every flag has a default (see {@link DEFAULT_CAPABILITIES}).
+ */
+export interface StoreCapabilities {
+  /**
+   * Search uses a full-text index with word stemming (Postgres `tsvector`, Mongo `$text`).
+   * When false, `search` matches case-insensitive substrings. Default `false`.
+   */
+  fullTextSearch: boolean;
+  /** The store runs multi-statement transactions. Default `false`. */
+  transactions: boolean;
+  /**
+   * The backing database enforces unique keys (needed for exactly-once send and one direct
+   * conversation per pair under concurrency). Only test doubles of a database set this to false;
+   * the conformance kit then skips, by name, the suites that need it. Default `true`.
+   */
+  uniqueConstraints: boolean;
+  /** The store keeps its data across `create()` calls with the same backing database. Default `false`. */
+  persistent: boolean;
+}
+
+/** Defaults for {@link StoreCapabilities}. */
+export const DEFAULT_CAPABILITIES: StoreCapabilities = {
+  fullTextSearch: false,
+  transactions: false,
+  uniqueConstraints: true,
+  persistent: false,
+};
+
+/** A member as stored: the public {@link Member} plus what unread counts and sync need. */
+export interface MemberRecord extends Member {
+  /** The conversation's `messageCount` when `readSeq` was last moved (unread = messageCount - readOrd). */
+  readOrd: number;
+  /** Earlier membership windows of a member who left and rejoined, oldest first. */
+  pastWindows: Array<{ joinSeq: number; leftSeq: number }>;
+  /** When this row last changed (watermarks, role, join/leave, mute), in engine-clock ms. */
+  updatedAt: number;
+}
+
+/** A conversation as stored. */
+export interface ConversationRecord extends Conversation {
+  /** When this conversation's row last changed (any appended event), in engine-clock ms. */
+  updatedAt: number;
+}
+
+/** One row of an inbox listing, as the store returns it. */
+export interface InboxRow {
+  conversation: ConversationRecord;
+  member: MemberRecord;
+  /** `conversation.messageCount - member.readOrd` for active members; frozen at leftSeq for former ones. */
+  unread: number;
+}
+
+/**
+ * An event before the store has placed it: no `seq` yet, and for `message` events a message
+ * without `seq` (the store fills both with the same number).
+ */
+export type EventDraft = ConversationEvent extends infer E
+  ? E extends { type: 'message'; message: Message }
+    ? Omit<E, 'seq' | 'message'> & { message: Omit<Message, 'seq'> }
+    : E extends ConversationEvent
+      ? Omit<E, 'seq'>
+      : never
+  : never;
+
+/** Input of {@link ChatStore.append}. */
+export interface AppendInput {
+  /** The event to place. `draft.conversationId` names the conversation. */
+  draft: EventDraft;
+  /**
+   * Precondition checked atomically with the append: this user MUST be an active member
+   * (leftSeq null) of the conversation, otherwise the store MUST throw `ChatError('FORBIDDEN')`
+   * and write nothing. Closes the race between a removal and a send.
+   */
+  requireActiveMember?: string;
+}
+
+/** Result of {@link ChatStore.append}. */
+export interface AppendResult {
+  /** The placed event (for `message` events: the message as stored, or the original on a duplicate). */
+  event: ConversationEvent;
+  /** The conversation after the append. */
+  conversation: ConversationRecord;
+  /** True when a `message` with the same (conversationId, senderId, clientId) already existed: nothing was written. */
+  duplicate: boolean;
+}
+
+/** Input of {@link ChatStore.createConversation}. */
+export interface CreateConversationInput {
+  id: string;
+  kind: ConversationKind;
+  title: string | null;
+  avatarUrl: string | null;
+  createdBy: string;
+  metadata: Record<string, unknown>;
+  /** For `direct`: the two user ids, sorted ascending. Empty otherwise. */
+  directPair: string[];
+  members: Array<{ userId: string; role: Role }>;
+  now: number;
+}
+
+/** Input of {@link ChatStore.events}. */
+export interface EventsQuery {
+  conversationId: string;
+  /** Only events with seq greater than this. */
+  after?: number;
+  /** Only events with seq less than this. */
+  before?: number;
+  /** Inclusive lower bound on seq (the reader's window start). */
+  minSeq?: number;
+  /** Inclusive upper bound on seq (the reader's window end, e.g. leftSeq). */
+  maxSeq?: number;
+  /** At most this many events. With `before` (or neither bound) the newest ones are chosen. */
+  limit: number;
+  /** Leave out message mutations (edits, deletes, reactions, pins). */
+  timelineOnly: boolean;
+}
+
+/** Input of {@link ChatStore.search}. */
+export interface SearchQuery {
+  userId: string;
+  query: string;
+  /** Restrict to one conversation. */
+  conversationId?: string;
+  /** Keyset cursor: only hits older than this (createdAt, conversationId, seq), exclusive. */
+  before?: { createdAt: number; conversationId: string; seq: number };
+  limit: number;
+}
+
+/** Input of {@link ChatStore.inbox}. */
+export interface InboxQuery {
+  userId: string;
+  /** Keyset cursor: only conversations strictly after this position in (lastActivityAt desc, id desc). */
+  after?: { lastActivityAt: number; conversationId: string };
+  limit: number;
+}
+
+/**
+ * The storage contract. Stores hold data and guarantee the invariants that need atomicity; the
+ * engine owns every rule (validation, authorization) and calls the store only with valid input.
+ *
+ * Stores MUST be safe to call concurrently from one process, and stores on a shared database
+ * MUST be safe to use from many processes at once. Any failure of the backing database should
+ * surface as a thrown error; the engine wraps everything that is not a `ChatError` into
+ * `ChatError('UNAVAILABLE')` with the original as `cause`. A method that throws MUST leave no
+ * partial write visible.
+ *
+ * Timestamps are passed in by the engine (from its clock); stores MUST NOT read their own clock
+ * for domain fields.
+ */
+export interface ChatStore {
+  /** What this store supports; missing flags take {@link DEFAULT_CAPABILITIES}. */
+  readonly capabilities?: Partial<StoreCapabilities>;
+
+  /** Release connections and timers. The store is unusable afterwards. Optional. */
+  close?(): Promise<void>;
+
+  // ------------------------------------------------------------------ users
+
+  /**
+   * Create the user, or update the given fields of an existing one. Fields left `undefined` MUST
+   * keep their stored value; on create they default to `null` / `{}` (displayName is then required
+   * and given by the engine). `createdAt` is set once; `updatedAt` to `now`.
+   */
+  upsertUser(input: {
+    id: string;
+    displayName?: string;
+    avatarUrl?: string | null;
+    statusText?: string | null;
+    metadata?: Record<string, unknown>;
+    now: number;
+  }): Promise<User>;
+
+  /** The users that exist among `ids`, in any order. */
+  getUsers(ids: string[]): Promise<User[]>;
+
+  /** Users whose displayName contains `query`, case-insensitively; at most `limit`, ordered by displayName then id. */
+  searchUsers(input: { query: string; limit: number }): Promise<User[]>;
+
+  /** Set lastSeenAt; MUST NOT move it backwards. No-op for unknown users. */
+  setLastSeen(input: { userId: string; at: number }): Promise<void>;
+
+  // --------------------------------------------------------------- contacts
+
+  /** The contact row of `ownerId` for `userId`, or null. */
+  getContact(ownerId: string, userId: string): Promise<Contact | null>;
+
+  /**
+   * Create or update a contact. Fields left `undefined` keep their value (`alias` null and
+   * `blocked` false on create). Returns the row after the change.
+   */
+  putContact(input: { ownerId: string; userId: string; alias?: string | null; blocked?: boolean; now: number }): Promise<Contact>;
+
+  /** Delete a contact row. Returns whether one existed. */
+  removeContact(input: { ownerId: string; userId: string }): Promise<boolean>;
+
+  /** All contacts of `ownerId`, ordered by userId. */
+  listContacts(ownerId: string): Promise<Contact[]>;
+
+  /** True when either user has blocked the other. */
+  isBlockedEitherWay(a: string, b: string): Promise<boolean>;
+
+  /** True when the two users are both active members of at least one direct or group conversation. */
+  sharesConversation(a: string, b: string): Promise<boolean>;
+
+  // ---------------------------------------------------------- conversations
+
+  /**
+   * Create a conversation with its members (all with joinSeq = 1, deliveredSeq = readSeq = 1) and its
+   * `conversation.created` event at seq 1, atomically: readers MUST never see the conversation
+   * without its members or its first event.
+   *
+   * For `direct` conversations the store MUST keep at most one per `directPair`, also under
+   * concurrent calls: when one exists it returns it with `created: false` and writes nothing.
+   */
+  createConversation(input: CreateConversationInput): Promise<{ conversation: ConversationRecord; created: boolean }>;
+
+  /** The conversation, or null. */
+  getConversation(id: string): Promise<ConversationRecord | null>;
+
+  /** The direct conversation of a sorted pair, or null. */
+  findDirect(pair: [string, string]): Promise<ConversationRecord | null>;
+
+  /** Channels whose title contains `query` (all when absent), ordered by id, after the cursor id. */
+  listChannels(input: { query?: string; afterId?: string; limit: number }): Promise<ConversationRecord[]>;
+
+  // ---------------------------------------------------------------- members
+
+  /** The member row (active or former), or null if the user never joined. */
+  getMember(conversationId: string, userId: string): Promise<MemberRecord | null>;
+
+  /** Active members ordered by userId, after `afterUserId` (exclusive). */
+  listMembers(input: { conversationId: string; afterUserId?: string; limit: number }): Promise<MemberRecord[]>;
+
+  /** Active members' user ids, all of them (used for fan-out and receipts). */
+  memberIds(conversationId: string): Promise<string[]>;
+
+  /** Set a member's mutedUntil; returns the row, or null when not a member. */
+  setMuted(input: { conversationId: string; userId: string; mutedUntil: number | null; now: number }): Promise<MemberRecord | null>;
+
+  // --------------------------------------------------------------- the log
+
+  /**
+   * Place an event at the conversation's next seq and apply its effects, atomically.
+   *
+   * - Seq: MUST be `lastSeq + 1`, and visibility MUST be gap-free: once any reader has seen seq n,
+   *   no event with a smaller seq may appear later (a later commit of a smaller seq breaks this).
+   * - `message`: MUST store the message (seq = event seq) and increase `messageCount`; MUST set
+   *   `lastActivityAt` and `lastMessage` (preview); MUST advance the sender's own
+   *   deliveredSeq/readSeq to the new seq (and readOrd to the new messageCount). If a message
+   *   with the same (conversationId, senderId, clientId) exists, MUST return it with
+   *   `duplicate: true` and write nothing, also under concurrent retries.
+   * - `message.edited` / `message.deleted` / `message.reaction` / `message.pinned`: MUST update the
+   *   target message (text + editedAt = event.at; deletedAt = event.at; add/remove actorId under the
+   *   emoji, idempotently; pinned), and refresh `lastMessage` when the target is the last message.
+   *   Deleted messages keep their content in storage until {@link purgeDeleted}; reads MUST
+   *   return them with `text: null`, `attachments: []`, `reactions: {}` and `metadata: {}`.
+   * - `member.joined`: MUST create or reactivate the member with `joinSeq = seq`, `leftSeq = null`,
+   *   role, delivered/readSeq = seq, readOrd = messageCount, moving a previous window into
+   *   `pastWindows`; throws `ChatError('CONFLICT')` when the user is already active.
+   * - `member.left`: MUST set `leftSeq = seq`; throws `CONFLICT` when not active.
+   * - `member.role`: MUST set the role; throws `CONFLICT` when not active.
+   * - `conversation.updated`: MUST apply the present fields of `changes`.
+   * - `call`: MUST upsert the call record `event.call`.
+   * - every event: MUST set `lastSeq`, and `updatedAt = event.at`; `memberCount` follows joins/leaves.
+   *
+   * A `conversation.created` draft is invalid here (use {@link createConversation}).
+   */
+  append(input: AppendInput): Promise<AppendResult>;
+
+  /**
+   * Events of a conversation in ascending seq order within the given bounds. `message` events
+   * carry the message's current state (see {@link append} for deleted messages).
+   */
+  events(query: EventsQuery): Promise<ConversationEvent[]>;
+
+  /** One message in its current state, or null. */
+  getMessage(conversationId: string, seq: number): Promise<Message | null>;
+
+  // --------------------------------------------------------------- receipts
+
+  /**
+   * Move a member's watermarks forward: deliveredSeq = max(deliveredSeq, deliveredSeq given,
+   * readSeq given), readSeq = max(readSeq, readSeq given), with readOrd following readSeq (the
+   * messageCount as of that seq). MUST NEVER move either backwards, whatever order concurrent calls
+   * arrive in. The engine clamps the values to the conversation's lastSeq. Returns the member
+   * after the change (unchanged if nothing moved), or null when not a member.
+   */
+  advanceWatermarks(input: {
+    conversationId: string;
+    userId: string;
+    deliveredSeq?: number;
+    readSeq?: number;
+    now: number;
+  }): Promise<MemberRecord | null>;
+
+  /** Watermarks of all active members. */
+  receipts(conversationId: string): Promise<MemberRecord[]>;
+
+  // ------------------------------------------------------------------ inbox
+
+  /**
+   * The user's active memberships with their conversations, ordered by (lastActivityAt desc,
+   * conversation id desc), after the cursor. Cost MUST NOT grow with conversation history.
+   */
+  inbox(query: InboxQuery): Promise<InboxRow[]>;
+
+  /**
+   * Sum of unread counts over the user's active, non-muted (mutedUntil null or <= now) memberships,
+   * and how many of them have unread messages. MUST NOT scan message history.
+   */
+  unreadTotal(input: { userId: string; now: number }): Promise<{ total: number; conversations: number }>;
+
+  /**
+   * Memberships (active or former) whose member row or conversation changed at or after `since`
+   * (engine-clock ms), for sync.
+   */
+  changedMemberships(input: { userId: string; since: number }): Promise<InboxRow[]>;
+
+  // ----------------------------------------------------------- delete for me
+
+  /** Hide a message for one user (idempotent). */
+  hide(input: { userId: string; conversationId: string; seq: number; now: number }): Promise<void>;
+
+  /** Seqs hidden by the user in a conversation, ascending. */
+  hiddenSeqs(input: { userId: string; conversationId: string }): Promise<number[]>;
+
+  // ----------------------------------------------------------------- search
+
+  /**
+   * Messages matching `query` that the user may see: in conversations where the user is or was a
+   * member, with seq >= the first joinSeq of the user and <= leftSeq for former members, not
+   * deleted, not hidden for the user. Newest first (createdAt desc, conversationId desc, seq desc).
+   * The engine filters the result again against exact membership windows.
+   */
+  search(query: SearchQuery): Promise<Message[]>;
+
+  // ------------------------------------------------------------------ calls
+
+  /** A call record, or null. */
+  getCall(id: string): Promise<Call | null>;
+
+  /** The conversation's call that is `ringing` or `active`, or null. */
+  activeCall(conversationId: string): Promise<Call | null>;
+
+  /** Calls the user took part in, newest first (startedAt desc, id desc), after the cursor. */
+  listCalls(input: { userId: string; before?: { startedAt: number; id: string }; limit: number }): Promise<Call[]>;
+
+  // -------------------------------------------------------------- retention
+
+  /**
+   * Erase the content (text, attachments, metadata, reactions; and the text of their edit events) of
+   * messages deleted before `deletedBefore`. Idempotent. Returns how many messages were erased.
+   */
+  purgeDeleted(input: { deletedBefore: number }): Promise<number>;
+
+  /**
+   * For conversations with a messageTtlSeconds, mark messages created before now - ttl as deleted
+   * (deletedAt = now) and erase their content at once. Returns how many messages expired.
+   */
+  expireMessages(input: { now: number }): Promise<number>;
+}
