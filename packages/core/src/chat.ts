@@ -1,0 +1,225 @@
+import { Id, Metadata, HARD_LIMITS, Url, safeString, type Message, type Presence, type User } from '@parley/protocol';
+import EventEmitter from 'eventemitter3';
+import { z } from 'zod';
+import { commit, publish, type ChatEvents, type EngineContext } from './context.js';
+import { ChatError, invalidFromZod, toUnavailable } from './errors.js';
+import { canSeePresence } from './handlers/users.js';
+import { checkBody } from './handlers/messages.js';
+import type { ChatHooks } from './hooks.js';
+import { createUuidV7, systemClock, type Clock, type IdGenerator } from './ids.js';
+import { DEFAULT_LIMITS, type Limits } from './limits.js';
+import { createMemoryPresence, type PresenceRegistry } from './presence.js';
+import { createMemoryPubSub, topics, type PubSub } from './pubsub.js';
+import { createSession, type ChatSession } from './session.js';
+import { DEFAULT_CAPABILITIES, type ChatStore, type StoreCapabilities } from './store.js';
+import { requireActive } from './rules.js';
+
+/** Options of {@link createChat}. */
+export interface ChatOptions {
+  /** Where data lives. `createMemoryStore()` for tests; a Postgres or MongoDB store in production. */
+  store: ChatStore;
+  /** How committed events reach transports. Default: an in-process bus (one server). */
+  pubsub?: PubSub;
+  /** Who is connected. Default: in-process (one server). */
+  presence?: PresenceRegistry;
+  /** Integration hooks (moderation). */
+  hooks?: ChatHooks;
+  /** Limits; missing fields take {@link DEFAULT_LIMITS}. */
+  limits?: Partial<Limits>;
+  /** Time source. Default: the system clock. */
+  clock?: Clock;
+  /** Id source. Default: UUIDv7. */
+  ids?: IdGenerator;
+}
+
+/** Input of {@link Chat.upsertUser}. */
+export const UpsertUserInput = z
+  .object({
+    id: Id,
+    displayName: safeString(HARD_LIMITS.shortTextLength).min(1).optional(),
+    avatarUrl: Url.nullable().optional(),
+    statusText: safeString(HARD_LIMITS.shortTextLength).nullable().optional(),
+    metadata: Metadata.optional(),
+  })
+  .strict();
+
+/** Input of {@link Chat.systemMessage}. */
+export const SystemMessageInput = z
+  .object({
+    conversationId: Id,
+    senderId: Id,
+    text: safeString(HARD_LIMITS.textLength).min(1),
+    clientId: safeString(HARD_LIMITS.idLength).min(1).optional(),
+    metadata: Metadata.optional(),
+  })
+  .strict();
+
+/** The chat engine. Create one per process with {@link createChat}. */
+export interface Chat {
+  /** Act as a user: every operation enforces that user's rights. */
+  as(userId: string): ChatSession;
+  /** Create or update a user's profile (the host app owns identity). */
+  upsertUser(input: z.input<typeof UpsertUserInput>): Promise<User>;
+  /** Write a `system` message into a conversation as `senderId` (who must be a member). */
+  systemMessage(input: z.input<typeof SystemMessageInput>): Promise<Message>;
+  /** Register a connection of a user; announces presence when it is the first. */
+  connect(userId: string, connectionId: string): Promise<void>;
+  /** Unregister a connection; when it was the last, persists lastSeenAt and announces presence. */
+  disconnect(userId: string, connectionId: string): Promise<void>;
+  /** Whether `viewer` may see `target`'s presence (contacts and conversation peers, minus blocks). */
+  canSeePresence(viewer: string, target: string): Promise<boolean>;
+  /** Whether the user is an active member of the conversation. */
+  isMember(conversationId: string, userId: string): Promise<boolean>;
+  /** Run retention now: erase content of messages deleted long ago, expire messages past their conversation's TTL. */
+  runRetention(): Promise<{ purged: number; expired: number }>;
+  /** Subscribe to committed events in this process (webhooks, push notifications). */
+  on<E extends keyof ChatEvents>(event: E, listener: ChatEvents[E]): () => void;
+  /** The bus events are published on (transports subscribe to it). */
+  readonly pubsub: PubSub;
+  /** The store, wrapped so failures surface as `ChatError('UNAVAILABLE')`. */
+  readonly store: ChatStore;
+  /** The store's capabilities with defaults filled in. */
+  readonly capabilities: StoreCapabilities;
+  /** The limits in force. */
+  readonly limits: Limits;
+  /** The clock in use. */
+  readonly clock: Clock;
+  /** Stop timers. Does not close the store or the bus (the caller owns them). */
+  close(): Promise<void>;
+}
+
+/** Wrap every store method so anything thrown that is not a ChatError becomes `UNAVAILABLE` with its cause. */
+function guardStore(store: ChatStore): ChatStore {
+  return new Proxy(store, {
+    get(target, prop, receiver) {
+      const value = Reflect.get(target, prop, receiver) as unknown;
+      if (typeof value !== 'function') return value;
+      return (...args: unknown[]) => {
+        try {
+          const out = (value as (...a: unknown[]) => unknown).apply(target, args);
+          return out instanceof Promise ? out.catch((error: unknown) => Promise.reject(toUnavailable(error, `store.${String(prop)}`))) : out;
+        } catch (error) {
+          return Promise.reject(toUnavailable(error, `store.${String(prop)}`));
+        }
+      };
+    },
+  });
+}
+
+function parse<T>(schema: z.ZodType<T>, input: unknown, what: string): T {
+  const r = schema.safeParse(input);
+  if (!r.success) throw invalidFromZod(r.error, what);
+  return r.data;
+}
+
+/**
+ * Create the chat engine.
+ *
+ * ```ts
+ * const chat = createChat({ store: createMemoryStore() });
+ * await chat.upsertUser({ id: 'ana', displayName: 'Ana' });
+ * await chat.upsertUser({ id: 'ben', displayName: 'Ben' });
+ * const dm = await chat.as('ana').openDirect({ userId: 'ben' });
+ * await chat.as('ana').send({ conversationId: dm.id, clientId: 'c1', text: 'hi' });
+ * ```
+ */
+export function createChat(options: ChatOptions): Chat {
+  const clock = options.clock ?? systemClock;
+  const ctx: EngineContext = {
+    store: guardStore(options.store),
+    pubsub: options.pubsub ?? createMemoryPubSub(),
+    presence: options.presence ?? createMemoryPresence(),
+    hooks: options.hooks ?? {},
+    limits: { ...DEFAULT_LIMITS, ...options.limits },
+    clock,
+    ids: options.ids ?? createUuidV7(clock),
+    emitter: new EventEmitter<ChatEvents>(),
+    timers: new Set(),
+  };
+  const typingState = new Map<string, number>();
+  const announcePresence = async (userId: string, online: boolean, lastSeenAt: number | null) => {
+    const presence: Presence = { userId, online, lastSeenAt };
+    await publish(ctx, topics.presence(userId), { t: 'presence', presence });
+  };
+
+  return {
+    as: (userId) => createSession(ctx, userId, typingState),
+    async upsertUser(input) {
+      const p = parse(UpsertUserInput, input, 'user');
+      const [existing] = await ctx.store.getUsers([p.id]);
+      if (!existing && p.displayName === undefined) throw new ChatError('INVALID', 'displayName is required for a new user');
+      return ctx.store.upsertUser({ ...p, now: ctx.clock.now() });
+    },
+    async systemMessage(input) {
+      const p = parse(SystemMessageInput, input, 'system message');
+      await requireActive(ctx, p.conversationId, p.senderId);
+      checkBody(ctx, 'system', p.text, []);
+      const now = ctx.clock.now();
+      const result = await commit(ctx, {
+        draft: {
+          type: 'message',
+          conversationId: p.conversationId,
+          actorId: p.senderId,
+          at: now,
+          message: {
+            conversationId: p.conversationId,
+            id: ctx.ids.next(),
+            senderId: p.senderId,
+            kind: 'system',
+            text: p.text,
+            attachments: [],
+            replyTo: null,
+            mentions: [],
+            reactions: {},
+            clientId: p.clientId ?? null,
+            call: null,
+            metadata: p.metadata ?? {},
+            pinned: false,
+            createdAt: now,
+            editedAt: null,
+            deletedAt: null,
+          },
+        },
+        requireActiveMember: p.senderId,
+      });
+      if (result.event.type !== 'message') throw new ChatError('INTERNAL', 'store returned a non-message event');
+      return result.event.message;
+    },
+    async connect(userId, connectionId) {
+      const { nowOnline } = await ctx.presence.connect({ userId, connectionId });
+      if (nowOnline) await announcePresence(userId, true, null);
+    },
+    async disconnect(userId, connectionId) {
+      const { nowOffline } = await ctx.presence.disconnect({ userId, connectionId });
+      if (!nowOffline) return;
+      const at = ctx.clock.now();
+      await ctx.store.setLastSeen({ userId, at });
+      await announcePresence(userId, false, at);
+    },
+    canSeePresence: (viewer, target) => canSeePresence(ctx, viewer, target),
+    async isMember(conversationId, userId) {
+      const m = await ctx.store.getMember(conversationId, userId);
+      return m !== null && m.leftSeq === null;
+    },
+    async runRetention() {
+      const now = ctx.clock.now();
+      const purged = await ctx.store.purgeDeleted({ deletedBefore: now - ctx.limits.purgeDeletedAfterDays * 24 * 3600 * 1000 });
+      const expired = await ctx.store.expireMessages({ now });
+      return { purged, expired };
+    },
+    on(event, listener) {
+      ctx.emitter.on(event, listener as never);
+      return () => void ctx.emitter.off(event, listener as never);
+    },
+    pubsub: ctx.pubsub,
+    store: ctx.store,
+    capabilities: { ...DEFAULT_CAPABILITIES, ...options.store.capabilities },
+    limits: ctx.limits,
+    clock,
+    async close() {
+      for (const t of ctx.timers) clearTimeout(t);
+      ctx.timers.clear();
+      ctx.emitter.removeAllListeners();
+    },
+  };
+}

@@ -1,0 +1,77 @@
+import type { Conversation, ConversationEvent, Receipt } from '@parley/protocol';
+import type EventEmitter from 'eventemitter3';
+import type { Clock, IdGenerator } from './ids.js';
+import type { Limits } from './limits.js';
+import type { PresenceRegistry } from './presence.js';
+import { topics, type BusMessage, type PubSub } from './pubsub.js';
+import type { ChatStore, ConversationRecord, MemberRecord } from './store.js';
+import type { ChatHooks } from './hooks.js';
+
+/** Events the engine emits locally for every operation committed in this process. */
+export interface ChatEvents {
+  /** A committed conversation event (for webhooks, push notifications, analytics). */
+  event: (event: ConversationEvent, conversation: Conversation) => void;
+  /** A member's watermarks moved. */
+  receipt: (receipt: Receipt) => void;
+  /** A non-fatal failure (a publish that did not go through, a timer that failed). */
+  error: (error: unknown) => void;
+}
+
+/** Everything an operation handler needs. Internal. */
+export interface EngineContext {
+  store: ChatStore;
+  pubsub: PubSub;
+  presence: PresenceRegistry;
+  hooks: ChatHooks;
+  limits: Limits;
+  clock: Clock;
+  ids: IdGenerator;
+  emitter: EventEmitter<ChatEvents>;
+  /** Timers for ringing calls, cleared on close. */
+  timers: Set<ReturnType<typeof setTimeout>>;
+}
+
+/** The public view of a stored conversation. */
+export function publicConversation(record: ConversationRecord, viewer?: MemberRecord | null): Conversation {
+  const { updatedAt: _updatedAt, ...conversation } = record;
+  if (viewer && viewer.leftSeq !== null && conversation.lastSeq > viewer.leftSeq) {
+    // a former member sees the conversation as it was when they left
+    conversation.lastSeq = viewer.leftSeq;
+    if (conversation.lastMessage && conversation.lastMessage.seq > viewer.leftSeq) conversation.lastMessage = null;
+  }
+  return conversation;
+}
+
+/** Publish without failing the operation: a lost publish is repaired by the client's resume. */
+export async function publish(ctx: EngineContext, topic: string, message: BusMessage): Promise<void> {
+  try {
+    await ctx.pubsub.publish(topic, message);
+  } catch (error) {
+    ctx.emitter.emit('error', error);
+  }
+}
+
+/** Fan a committed event out: conversation topic, the user topics of members it concerns, local listeners. */
+export async function announce(ctx: EngineContext, event: ConversationEvent, conversation: ConversationRecord): Promise<void> {
+  const message: BusMessage = { t: 'event', event };
+  const jobs = [publish(ctx, topics.conversation(event.conversationId), message)];
+  if (event.type === 'member.joined' || event.type === 'member.left') {
+    jobs.push(publish(ctx, topics.user(event.userId), message));
+  }
+  if (event.type === 'conversation.created') {
+    for (const m of event.members) jobs.push(publish(ctx, topics.user(m.userId), message));
+  }
+  await Promise.all(jobs);
+  try {
+    ctx.emitter.emit('event', event, publicConversation(conversation));
+  } catch (error) {
+    ctx.emitter.emit('error', error);
+  }
+}
+
+/** Append an event and announce it (duplicates are not announced again). */
+export async function commit(ctx: EngineContext, input: import('./store.js').AppendInput): Promise<import('./store.js').AppendResult> {
+  const result = await ctx.store.append(input);
+  if (!result.duplicate) await announce(ctx, result.event, result.conversation);
+  return result;
+}

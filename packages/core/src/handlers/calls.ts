@@ -1,0 +1,172 @@
+import type { Call, CallParticipant, CallStatus } from '@parley/protocol';
+import { commit, type EngineContext } from '../context.js';
+import { decodeCursor, encodeCursor, shape } from '../cursor.js';
+import { ChatError, errors } from '../errors.js';
+import { requireActive, requireNotBlocked } from '../rules.js';
+import type { Handlers } from './types.js';
+
+const LIVE: CallStatus[] = ['ringing', 'active'];
+const isLive = (call: Call) => LIVE.includes(call.status);
+
+/** Store the new call state; a final state also adds a `call` message to the timeline. */
+async function saveCall(ctx: EngineContext, actor: string, call: Call): Promise<Call> {
+  await commit(ctx, { draft: { type: 'call', conversationId: call.conversationId, actorId: actor, at: ctx.clock.now(), call } });
+  if (!isLive(call)) {
+    const now = ctx.clock.now();
+    await commit(ctx, {
+      draft: {
+        type: 'message',
+        conversationId: call.conversationId,
+        actorId: call.initiatorId,
+        at: now,
+        message: {
+          conversationId: call.conversationId,
+          id: ctx.ids.next(),
+          senderId: call.initiatorId,
+          kind: 'call',
+          text: null,
+          attachments: [],
+          replyTo: null,
+          mentions: [],
+          reactions: {},
+          clientId: `call:${call.id}`,
+          call: { callId: call.id, media: call.media, status: call.status, durationMs: call.durationMs },
+          metadata: {},
+          pinned: false,
+          createdAt: now,
+          editedAt: null,
+          deletedAt: null,
+        },
+      },
+    });
+  }
+  return call;
+}
+
+/** Work out the call's status after participant changes. */
+function settle(call: Call, now: number): Call {
+  const joined = call.participants.filter((p) => p.state === 'joined');
+  const ringing = call.participants.filter((p) => p.state === 'ringing');
+  if (call.status === 'ringing') {
+    if (joined.length >= 2) return { ...call, status: 'active', answeredAt: call.answeredAt ?? now };
+    if (ringing.length === 0) {
+      const declined = call.participants.some((p) => p.state === 'declined');
+      return finish({ ...call, status: declined ? 'declined' : 'missed' }, now);
+    }
+    return call;
+  }
+  if (call.status === 'active' && joined.length < 2) return finish({ ...call, status: 'ended' }, now);
+  return call;
+}
+
+function finish(call: Call, now: number): Call {
+  const participants = call.participants.map((p): CallParticipant =>
+    p.state === 'ringing' ? { ...p, state: 'missed' } : p.state === 'joined' ? { ...p, state: 'left', leftAt: now } : p,
+  );
+  return { ...call, participants, endedAt: now, durationMs: call.answeredAt === null ? null : now - call.answeredAt };
+}
+
+function setState(call: Call, userId: string, state: CallParticipant['state'], now: number): Call {
+  return {
+    ...call,
+    participants: call.participants.map((p) =>
+      p.userId !== userId ? p : { ...p, state, ...(state === 'joined' ? { joinedAt: now } : {}), ...(state === 'left' ? { leftAt: now } : {}) },
+    ),
+  };
+}
+
+/** The call, with ringing that outlived the ring timeout turned into missed. */
+async function loadCall(ctx: EngineContext, callId: string, actor: string): Promise<Call> {
+  const call = await ctx.store.getCall(callId);
+  if (!call || !call.participants.some((p) => p.userId === actor)) throw errors.notFound('call not found');
+  return expireRinging(ctx, call);
+}
+
+/** Mark participants who rang too long as missed (and the call, if nobody answered). */
+export async function expireRinging(ctx: EngineContext, call: Call): Promise<Call> {
+  const now = ctx.clock.now();
+  if (!isLive(call) || now - call.startedAt < ctx.limits.ringTimeoutMs) return call;
+  if (!call.participants.some((p) => p.state === 'ringing')) return call;
+  const next = settle(
+    { ...call, participants: call.participants.map((p) => (p.state === 'ringing' ? { ...p, state: 'missed' as const } : p)) },
+    now,
+  );
+  return saveCall(ctx, call.initiatorId, next);
+}
+
+/** Calls history and the state machine: ringing -> active -> ended, or missed / declined / cancelled. */
+export const callHandlers: Handlers<'startCall' | 'answerCall' | 'declineCall' | 'endCall' | 'callHistory'> = {
+  async startCall(ctx, actor, p) {
+    const access = await requireActive(ctx, p.conversationId, actor);
+    await requireNotBlocked(ctx, access.conversation, actor);
+    const existing = await ctx.store.activeCall(p.conversationId);
+    if (existing && isLive(await expireRinging(ctx, existing))) throw new ChatError('CONFLICT', 'a call is already in progress here');
+    const memberIds = await ctx.store.memberIds(p.conversationId);
+    if (memberIds.length < 2) throw errors.invalid('nobody else to call');
+    if (memberIds.length > ctx.limits.maxCallParticipants) throw errors.forbidden(`calls ring at most ${ctx.limits.maxCallParticipants} members`);
+    const now = ctx.clock.now();
+    const call: Call = {
+      id: ctx.ids.next(),
+      conversationId: p.conversationId,
+      initiatorId: actor,
+      media: p.media,
+      status: 'ringing',
+      participants: memberIds.map((userId) => ({
+        userId,
+        state: userId === actor ? 'joined' : 'ringing',
+        joinedAt: userId === actor ? now : null,
+        leftAt: null,
+      })),
+      startedAt: now,
+      answeredAt: null,
+      endedAt: null,
+      durationMs: null,
+    };
+    await commit(ctx, { draft: { type: 'call', conversationId: p.conversationId, actorId: actor, at: now, call }, requireActiveMember: actor });
+    const timer = setTimeout(() => {
+      ctx.timers.delete(timer);
+      ctx.store
+        .getCall(call.id)
+        .then((current) => (current ? expireRinging(ctx, current) : undefined))
+        .catch((error: unknown) => ctx.emitter.emit('error', error));
+    }, ctx.limits.ringTimeoutMs + 50);
+    timer.unref?.();
+    ctx.timers.add(timer);
+    return call;
+  },
+  async answerCall(ctx, actor, p) {
+    const call = await loadCall(ctx, p.callId, actor);
+    const me = call.participants.find((x) => x.userId === actor)!;
+    if (!isLive(call)) throw new ChatError('CONFLICT', `the call is ${call.status}`);
+    if (me.state === 'joined') return call;
+    if (me.state !== 'ringing' && me.state !== 'left') throw new ChatError('CONFLICT', `you already ${me.state} this call`);
+    const now = ctx.clock.now();
+    return saveCall(ctx, actor, settle(setState(call, actor, 'joined', now), now));
+  },
+  async declineCall(ctx, actor, p) {
+    const call = await loadCall(ctx, p.callId, actor);
+    const me = call.participants.find((x) => x.userId === actor)!;
+    if (!isLive(call)) throw new ChatError('CONFLICT', `the call is ${call.status}`);
+    if (me.state !== 'ringing') throw new ChatError('CONFLICT', 'only a ringing call can be declined');
+    const now = ctx.clock.now();
+    return saveCall(ctx, actor, settle(setState(call, actor, 'declined', now), now));
+  },
+  async endCall(ctx, actor, p) {
+    const call = await loadCall(ctx, p.callId, actor);
+    if (!isLive(call)) return call;
+    const now = ctx.clock.now();
+    if (call.status === 'ringing' && actor === call.initiatorId) {
+      return saveCall(ctx, actor, finish({ ...call, status: 'cancelled' }, now));
+    }
+    const me = call.participants.find((x) => x.userId === actor)!;
+    if (me.state !== 'joined') throw new ChatError('CONFLICT', 'you are not in this call');
+    return saveCall(ctx, actor, settle(setState(call, actor, 'left', now), now));
+  },
+  async callHistory(ctx, actor, p) {
+    const limit = p.limit ?? ctx.limits.defaultPageSize;
+    const before = p.cursor === undefined ? undefined : decodeCursor(p.cursor, shape<{ t: number; i: string }>({ t: 'number', i: 'string' }));
+    const calls = await ctx.store.listCalls({ userId: actor, limit, ...(before ? { before: { startedAt: before.t, id: before.i } } : {}) });
+    const last = calls[calls.length - 1];
+    return { items: calls, nextCursor: calls.length === limit && last ? encodeCursor({ t: last.startedAt, i: last.id }) : null };
+  },
+};

@@ -1,0 +1,231 @@
+import type { ConversationEvent, Role } from '@parley/protocol';
+import { publicMember } from '../apply.js';
+import { announce, commit, publicConversation, publish, type EngineContext } from '../context.js';
+import { decodeCursor, encodeCursor, shape } from '../cursor.js';
+import { errors } from '../errors.js';
+import { topics } from '../pubsub.js';
+import { requireActive, requireManager, requireUser } from '../rules.js';
+import type { CreateConversationInput, MemberRecord } from '../store.js';
+import type { Handlers } from './types.js';
+
+async function create(ctx: EngineContext, input: Omit<CreateConversationInput, 'id' | 'now'>) {
+  const now = ctx.clock.now();
+  const full: CreateConversationInput = { ...input, id: ctx.ids.next(), now };
+  const { conversation, created } = await ctx.store.createConversation(full);
+  if (created) {
+    const event: ConversationEvent = {
+      type: 'conversation.created',
+      conversationId: conversation.id,
+      seq: 1,
+      actorId: input.createdBy,
+      at: now,
+      kind: input.kind,
+      title: input.title,
+      members: input.members,
+    };
+    await announce(ctx, event, conversation);
+  }
+  return publicConversation(conversation);
+}
+
+async function unknownUsers(ctx: EngineContext, ids: string[]): Promise<void> {
+  const found = new Set((await ctx.store.getUsers(ids)).map((u) => u.id));
+  const missing = ids.filter((id) => !found.has(id));
+  if (missing.length > 0) throw errors.notFound(`users not found: ${missing.slice(0, 10).map((id) => JSON.stringify(id)).join(', ')}`);
+}
+
+async function join(ctx: EngineContext, conversationId: string, actor: string, userId: string, role: Role): Promise<MemberRecord> {
+  await commit(ctx, { draft: { type: 'member.joined', conversationId, actorId: actor, at: ctx.clock.now(), userId, role } });
+  return (await ctx.store.getMember(conversationId, userId))!;
+}
+
+/** The member that should become owner when the last owner leaves: the longest-standing admin, else member. */
+function successor(members: MemberRecord[], leaving: string): MemberRecord | undefined {
+  const rank = (r: Role) => (r === 'admin' ? 0 : 1);
+  return members
+    .filter((m) => m.userId !== leaving)
+    .sort((a, b) => rank(a.role) - rank(b.role) || a.joinSeq - b.joinSeq || (a.userId < b.userId ? -1 : 1))[0];
+}
+
+async function allMembers(ctx: EngineContext, conversationId: string): Promise<MemberRecord[]> {
+  const out: MemberRecord[] = [];
+  let after: string | undefined;
+  for (;;) {
+    const page = await ctx.store.listMembers({ conversationId, limit: 500, ...(after !== undefined ? { afterUserId: after } : {}) });
+    out.push(...page);
+    if (page.length < 500) return out;
+    after = page[page.length - 1]!.userId;
+  }
+}
+
+/** Creating conversations and managing membership. */
+export const conversationHandlers: Handlers<
+  | 'openDirect'
+  | 'createGroup'
+  | 'createChannel'
+  | 'getConversation'
+  | 'listMembers'
+  | 'addMembers'
+  | 'removeMember'
+  | 'setRole'
+  | 'leave'
+  | 'join'
+  | 'updateConversation'
+  | 'mute'
+  | 'listChannels'
+> = {
+  async openDirect(ctx, actor, p) {
+    if (p.userId === actor) throw errors.invalid('userId must be another user');
+    await Promise.all([requireUser(ctx, actor, 'acting user'), requireUser(ctx, p.userId)]);
+    const pair = [actor, p.userId].sort() as [string, string];
+    const existing = await ctx.store.findDirect(pair);
+    if (existing) return publicConversation(existing);
+    return create(ctx, {
+      kind: 'direct',
+      title: null,
+      avatarUrl: null,
+      createdBy: actor,
+      metadata: {},
+      directPair: pair,
+      members: pair.map((userId) => ({ userId, role: 'member' as const })),
+    });
+  },
+  async createGroup(ctx, actor, p) {
+    await requireUser(ctx, actor, 'acting user');
+    const others = [...new Set(p.memberIds ?? [])].filter((id) => id !== actor);
+    if (others.length + 1 > ctx.limits.maxGroupMembers) throw errors.invalid(`a group has at most ${ctx.limits.maxGroupMembers} members`);
+    if (others.length > 0) await unknownUsers(ctx, others);
+    return create(ctx, {
+      kind: 'group',
+      title: p.title,
+      avatarUrl: p.avatarUrl ?? null,
+      createdBy: actor,
+      metadata: p.metadata ?? {},
+      directPair: [],
+      members: [{ userId: actor, role: 'owner' }, ...others.map((userId) => ({ userId, role: 'member' as const }))],
+    });
+  },
+  async createChannel(ctx, actor, p) {
+    await requireUser(ctx, actor, 'acting user');
+    return create(ctx, {
+      kind: 'channel',
+      title: p.title,
+      avatarUrl: p.avatarUrl ?? null,
+      createdBy: actor,
+      metadata: p.metadata ?? {},
+      directPair: [],
+      members: [{ userId: actor, role: 'owner' }],
+    });
+  },
+  async getConversation(ctx, actor, p) {
+    const [conversation, member] = await Promise.all([ctx.store.getConversation(p.conversationId), ctx.store.getMember(p.conversationId, actor)]);
+    if (!conversation || (!member && conversation.kind !== 'channel')) throw errors.noConversation();
+    return { conversation: publicConversation(conversation, member), member: member ? publicMember(member) : null };
+  },
+  async listMembers(ctx, actor, p) {
+    await requireActive(ctx, p.conversationId, actor);
+    const after = p.cursor === undefined ? undefined : decodeCursor(p.cursor, shape<{ u: string }>({ u: 'string' })).u;
+    const limit = p.limit ?? ctx.limits.defaultPageSize;
+    const rows = await ctx.store.listMembers({ conversationId: p.conversationId, limit, ...(after !== undefined ? { afterUserId: after } : {}) });
+    const last = rows[rows.length - 1];
+    return { items: rows.map(publicMember), nextCursor: rows.length === limit && last ? encodeCursor({ u: last.userId }) : null };
+  },
+  async addMembers(ctx, actor, p) {
+    const access = await requireActive(ctx, p.conversationId, actor);
+    requireManager(access, 'add members');
+    const ids = [...new Set(p.userIds)];
+    await unknownUsers(ctx, ids);
+    if (access.conversation.kind === 'group' && access.conversation.memberCount + ids.length > ctx.limits.maxGroupMembers) {
+      throw errors.invalid(`a group has at most ${ctx.limits.maxGroupMembers} members`);
+    }
+    const out = [];
+    for (const userId of ids) {
+      const existing = await ctx.store.getMember(p.conversationId, userId);
+      out.push(existing && existing.leftSeq === null ? existing : await join(ctx, p.conversationId, actor, userId, 'member'));
+    }
+    return out.map(publicMember);
+  },
+  async removeMember(ctx, actor, p) {
+    const access = await requireActive(ctx, p.conversationId, actor);
+    requireManager(access, 'remove members');
+    if (p.userId === actor) throw errors.invalid('use leave to leave a conversation');
+    const target = await ctx.store.getMember(p.conversationId, p.userId);
+    if (!target || target.leftSeq !== null) throw errors.notFound('not a member');
+    if (access.member.role === 'admin' && target.role !== 'member') throw errors.forbidden('admins can only remove members');
+    await commit(ctx, {
+      draft: { type: 'member.left', conversationId: p.conversationId, actorId: actor, at: ctx.clock.now(), userId: p.userId, removed: true },
+      requireActiveMember: actor,
+    });
+    return publicMember((await ctx.store.getMember(p.conversationId, p.userId))!);
+  },
+  async setRole(ctx, actor, p) {
+    const access = await requireActive(ctx, p.conversationId, actor);
+    requireManager(access, 'change roles');
+    const target = await ctx.store.getMember(p.conversationId, p.userId);
+    if (!target || target.leftSeq !== null) throw errors.notFound('not a member');
+    if (access.member.role === 'admin' && (target.role === 'owner' || p.role === 'owner')) {
+      throw errors.forbidden('only owners can grant or take the owner role');
+    }
+    if (target.role === p.role) return publicMember(target);
+    if (target.role === 'owner' && p.userId === actor) {
+      const owners = (await allMembers(ctx, p.conversationId)).filter((m) => m.role === 'owner');
+      if (owners.length < 2) throw errors.conflict('a conversation needs an owner: make someone else owner first');
+    }
+    await commit(ctx, {
+      draft: { type: 'member.role', conversationId: p.conversationId, actorId: actor, at: ctx.clock.now(), userId: p.userId, role: p.role },
+      requireActiveMember: actor,
+    });
+    return publicMember((await ctx.store.getMember(p.conversationId, p.userId))!);
+  },
+  async leave(ctx, actor, p) {
+    const access = await requireActive(ctx, p.conversationId, actor);
+    if (access.conversation.kind === 'direct') throw errors.forbidden('you cannot leave a direct conversation');
+    if (access.member.role === 'owner') {
+      const members = await allMembers(ctx, p.conversationId);
+      const otherOwner = members.some((m) => m.role === 'owner' && m.userId !== actor);
+      const next = otherOwner ? undefined : successor(members, actor);
+      if (next) {
+        await commit(ctx, {
+          draft: { type: 'member.role', conversationId: p.conversationId, actorId: actor, at: ctx.clock.now(), userId: next.userId, role: 'owner' },
+        });
+      }
+    }
+    await commit(ctx, {
+      draft: { type: 'member.left', conversationId: p.conversationId, actorId: actor, at: ctx.clock.now(), userId: actor, removed: false },
+    });
+    return publicMember((await ctx.store.getMember(p.conversationId, actor))!);
+  },
+  async join(ctx, actor, p) {
+    const [conversation, member] = await Promise.all([ctx.store.getConversation(p.conversationId), ctx.store.getMember(p.conversationId, actor)]);
+    if (!conversation || (conversation.kind !== 'channel' && !member)) throw errors.noConversation();
+    if (conversation.kind !== 'channel') throw errors.forbidden('only channels can be joined freely; ask an admin to add you');
+    if (member && member.leftSeq === null) return publicMember(member);
+    await requireUser(ctx, actor, 'acting user');
+    return publicMember(await join(ctx, p.conversationId, actor, actor, 'member'));
+  },
+  async updateConversation(ctx, actor, p) {
+    const access = await requireActive(ctx, p.conversationId, actor);
+    requireManager(access, 'change the conversation');
+    const { conversationId, ...changes } = p;
+    if (Object.keys(changes).length === 0) throw errors.invalid('nothing to change');
+    const result = await commit(ctx, {
+      draft: { type: 'conversation.updated', conversationId, actorId: actor, at: ctx.clock.now(), changes },
+      requireActiveMember: actor,
+    });
+    return publicConversation(result.conversation);
+  },
+  async mute(ctx, actor, p) {
+    await requireActive(ctx, p.conversationId, actor);
+    const member = await ctx.store.setMuted({ conversationId: p.conversationId, userId: actor, mutedUntil: p.until, now: ctx.clock.now() });
+    const pub = publicMember(member!);
+    await publish(ctx, topics.user(actor), { t: 'push', userId: actor, push: { ev: 'member', member: pub } });
+    return pub;
+  },
+  async listChannels(ctx, _actor, p) {
+    const after = p.cursor === undefined ? undefined : decodeCursor(p.cursor, shape<{ c: string }>({ c: 'string' })).c;
+    const limit = p.limit ?? ctx.limits.defaultPageSize;
+    const rows = await ctx.store.listChannels({ limit, ...(p.query ? { query: p.query } : {}), ...(after !== undefined ? { afterId: after } : {}) });
+    const last = rows[rows.length - 1];
+    return { items: rows.map((r) => publicConversation(r)), nextCursor: rows.length === limit && last ? encodeCursor({ c: last.id }) : null };
+  },
+};

@@ -1,0 +1,150 @@
+import type { Attachment, Message, MessageKind } from '@parley/protocol';
+import { commit, publicConversation, publish, type EngineContext } from '../context.js';
+import { ChatError, errors } from '../errors.js';
+import { topics } from '../pubsub.js';
+import { isManager, requireActive, requireMembership, requireMessage, requireNotBlocked, requireNotDeleted } from '../rules.js';
+import type { Handlers } from './types.js';
+
+const MIME_PREFIX: Partial<Record<MessageKind, string>> = { image: 'image/', video: 'video/', audio: 'audio/' };
+
+/** Validate a message body against the engine's limits; throws INVALID. */
+export function checkBody(ctx: EngineContext, kind: MessageKind, text: string | null, attachments: Attachment[]): void {
+  if (text !== null && text.length > ctx.limits.maxTextLength) {
+    throw errors.invalid(`text is longer than ${ctx.limits.maxTextLength} characters`);
+  }
+  if (attachments.length > ctx.limits.maxAttachments) throw errors.invalid(`at most ${ctx.limits.maxAttachments} attachments`);
+  for (const a of attachments) {
+    if (a.size > ctx.limits.maxAttachmentBytes) throw errors.invalid(`attachment larger than ${ctx.limits.maxAttachmentBytes} bytes`);
+    const prefix = MIME_PREFIX[kind];
+    if (prefix && !a.mime.startsWith(prefix)) throw errors.invalid(`a ${kind} message needs ${prefix}* attachments, got ${a.mime}`);
+  }
+  if (kind === 'text') {
+    if (attachments.length > 0) throw errors.invalid('text messages have no attachments; use kind image, video, audio or file');
+    if (text === null || text.trim().length === 0) throw errors.invalid('text messages need non-empty text');
+  } else if (kind !== 'call' && kind !== 'system' && attachments.length === 0) {
+    throw errors.invalid(`${kind} messages need at least one attachment`);
+  }
+}
+
+async function messageAfter(ctx: EngineContext, conversationId: string, seq: number): Promise<Message> {
+  return (await ctx.store.getMessage(conversationId, seq))!;
+}
+
+function withinWindow(sentAt: number, now: number, window: number | null): boolean {
+  return window === null || now - sentAt <= window;
+}
+
+/** Sending and changing messages. */
+export const messageHandlers: Handlers<'send' | 'edit' | 'delete' | 'react' | 'pin'> = {
+  async send(ctx, actor, p) {
+    const access = await requireActive(ctx, p.conversationId, actor);
+    await requireNotBlocked(ctx, access.conversation, actor);
+    const kind = p.kind ?? (p.attachments && p.attachments.length > 0 ? 'file' : 'text');
+    let text = p.text ?? null;
+    let attachments = p.attachments ?? [];
+    let metadata = p.metadata ?? {};
+    checkBody(ctx, kind, text, attachments);
+    if (p.replyTo !== undefined) await requireMessage(ctx, access, p.replyTo);
+    const now = ctx.clock.now();
+    const message: Omit<Message, 'seq'> = {
+      conversationId: p.conversationId,
+      id: ctx.ids.next(),
+      senderId: actor,
+      kind,
+      text,
+      attachments,
+      replyTo: p.replyTo ?? null,
+      mentions: [...new Set(p.mentions ?? [])],
+      reactions: {},
+      clientId: p.clientId,
+      call: null,
+      metadata,
+      pinned: false,
+      createdAt: now,
+      editedAt: null,
+      deletedAt: null,
+    };
+    if (ctx.hooks.beforeSend) {
+      const verdict = await ctx.hooks.beforeSend({ userId: actor, conversation: publicConversation(access.conversation), message });
+      if (verdict && 'reject' in verdict) throw new ChatError('FORBIDDEN', `message rejected: ${verdict.reject}`);
+      if (verdict) {
+        text = verdict.text ?? text;
+        attachments = verdict.attachments ?? attachments;
+        metadata = verdict.metadata ?? metadata;
+        checkBody(ctx, kind, text, attachments);
+        Object.assign(message, { text, attachments, metadata });
+      }
+    }
+    const result = await commit(ctx, {
+      draft: { type: 'message', conversationId: p.conversationId, actorId: actor, at: now, message },
+      requireActiveMember: actor,
+    });
+    if (result.event.type !== 'message') throw new ChatError('INTERNAL', 'store returned a non-message event for a send');
+    return result.event.message;
+  },
+  async edit(ctx, actor, p) {
+    const access = await requireActive(ctx, p.conversationId, actor);
+    const message = await requireMessage(ctx, access, p.seq);
+    if (message.senderId !== actor) throw errors.forbidden('you can only edit your own messages');
+    requireNotDeleted(message);
+    if (message.kind === 'call' || message.kind === 'system') throw errors.forbidden(`${message.kind} messages cannot be edited`);
+    const now = ctx.clock.now();
+    if (!withinWindow(message.createdAt, now, ctx.limits.editWindowMs)) throw errors.forbidden('the edit window has passed');
+    checkBody(ctx, message.kind, p.text, message.attachments);
+    if (message.text === p.text) return message;
+    await commit(ctx, {
+      draft: { type: 'message.edited', conversationId: p.conversationId, actorId: actor, at: now, target: p.seq, text: p.text },
+      requireActiveMember: actor,
+    });
+    return messageAfter(ctx, p.conversationId, p.seq);
+  },
+  async delete(ctx, actor, p) {
+    if (p.scope === 'me') {
+      const access = await requireMembership(ctx, p.conversationId, actor);
+      await requireMessage(ctx, access, p.seq);
+      await ctx.store.hide({ userId: actor, conversationId: p.conversationId, seq: p.seq, now: ctx.clock.now() });
+      await publish(ctx, topics.user(actor), { t: 'push', userId: actor, push: { ev: 'hidden', conversationId: p.conversationId, seq: p.seq } });
+      return { conversationId: p.conversationId, seq: p.seq, scope: p.scope };
+    }
+    const access = await requireActive(ctx, p.conversationId, actor);
+    const message = await requireMessage(ctx, access, p.seq);
+    const now = ctx.clock.now();
+    const own = message.senderId === actor;
+    const moderator = access.conversation.kind !== 'direct' && isManager(access.member.role);
+    if (!own && !moderator) throw errors.forbidden('only the sender or an owner/admin can delete this message for everyone');
+    if (own && !moderator && !withinWindow(message.createdAt, now, ctx.limits.deleteWindowMs)) {
+      throw errors.forbidden('the delete window has passed');
+    }
+    if (message.deletedAt === null) {
+      await commit(ctx, {
+        draft: { type: 'message.deleted', conversationId: p.conversationId, actorId: actor, at: now, target: p.seq },
+        requireActiveMember: actor,
+      });
+    }
+    return { conversationId: p.conversationId, seq: p.seq, scope: p.scope };
+  },
+  async react(ctx, actor, p) {
+    const access = await requireActive(ctx, p.conversationId, actor);
+    const message = await requireMessage(ctx, access, p.seq);
+    requireNotDeleted(message);
+    const added = !p.remove;
+    if ((message.reactions[p.emoji] ?? []).includes(actor) === added) return message;
+    await commit(ctx, {
+      draft: { type: 'message.reaction', conversationId: p.conversationId, actorId: actor, at: ctx.clock.now(), target: p.seq, emoji: p.emoji, added },
+      requireActiveMember: actor,
+    });
+    return messageAfter(ctx, p.conversationId, p.seq);
+  },
+  async pin(ctx, actor, p) {
+    const access = await requireActive(ctx, p.conversationId, actor);
+    if (access.conversation.kind !== 'direct' && !isManager(access.member.role)) throw errors.forbidden('only owners and admins can pin messages');
+    const message = await requireMessage(ctx, access, p.seq);
+    requireNotDeleted(message);
+    if (message.pinned === p.pinned) return message;
+    await commit(ctx, {
+      draft: { type: 'message.pinned', conversationId: p.conversationId, actorId: actor, at: ctx.clock.now(), target: p.seq, pinned: p.pinned },
+      requireActiveMember: actor,
+    });
+    return messageAfter(ctx, p.conversationId, p.seq);
+  },
+};

@@ -1,0 +1,121 @@
+import {
+  Id,
+  OpParams,
+  WireOpParams,
+  type OpName,
+  type ParamsOf,
+  type ResultOf,
+} from '@parley/protocol';
+import type { z } from 'zod';
+import { publish, type EngineContext } from './context.js';
+import { ChatError, errors, invalidFromZod, isChatError } from './errors.js';
+import { callHandlers } from './handlers/calls.js';
+import { conversationHandlers } from './handlers/conversations.js';
+import { messageHandlers } from './handlers/messages.js';
+import { readHandlers } from './handlers/reads.js';
+import type { Handler } from './handlers/types.js';
+import { userHandlers } from './handlers/users.js';
+import { topics } from './pubsub.js';
+import { requireActive } from './rules.js';
+
+const handlers: { [K in OpName]: Handler<K> } = {
+  ...userHandlers,
+  ...conversationHandlers,
+  ...messageHandlers,
+  ...readHandlers,
+  ...callHandlers,
+};
+
+/** Parameters of {@link ChatSession.typing}. */
+export type TypingParams = z.input<typeof WireOpParams.typing>;
+/** Parameters of {@link ChatSession.signal}. */
+export type SignalParams = z.input<typeof WireOpParams.signal>;
+
+/**
+ * Everything one user can do, with every rule enforced. Get one with `chat.as(userId)`.
+ * Each method validates its params (bad input: `ChatError('INVALID')`, nothing changes) and
+ * checks the user's rights (`FORBIDDEN`; conversations the user cannot know get `FORBIDDEN` too,
+ * with the same message as ones that do not exist).
+ */
+export type ChatSession = { readonly userId: string } & { [K in OpName]: (params?: ParamsOf<K>) => Promise<ResultOf<K>> } & {
+  /**
+   * Run an operation by name with unvalidated params (what a transport receives).
+   * Unknown ops are `INVALID`.
+   */
+  call(op: string, params: unknown): Promise<unknown>;
+  /** Tell the members of a conversation the user is typing. Throttled; expires after `limits.typingTtlMs`. */
+  typing(params: TypingParams): Promise<{ ok: true }>;
+  /** Relay a signalling payload to another participant of a live call the user is in. */
+  signal(params: SignalParams): Promise<{ ok: true }>;
+};
+
+function parse<S extends z.ZodType>(schema: S, params: unknown, op: string): z.output<S> {
+  const result = schema.safeParse(params ?? {});
+  if (!result.success) throw invalidFromZod(result.error, `params for ${op}`);
+  return result.data;
+}
+
+/** Internal: run a handler, turning stray failures into typed errors. */
+async function run(ctx: EngineContext, actor: string, op: OpName, params: unknown): Promise<unknown> {
+  const parsed = parse(OpParams[op] as z.ZodType, params, op);
+  try {
+    return await (handlers[op] as Handler<OpName>)(ctx, actor, parsed as never);
+  } catch (error) {
+    if (isChatError(error)) throw error;
+    throw new ChatError('INTERNAL', `${op} failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+  }
+}
+
+/** Internal: build the session object for a user. */
+export function createSession(ctx: EngineContext, userId: string, typingState: Map<string, number>): ChatSession {
+  const idCheck = Id.safeParse(userId);
+  if (!idCheck.success) throw invalidFromZod(idCheck.error, 'user id');
+  const session: Record<string, unknown> = { userId };
+  for (const op of Object.keys(handlers) as OpName[]) {
+    session[op] = (params?: unknown) => run(ctx, userId, op, params);
+  }
+  session.call = (op: string, params: unknown) => {
+    if (op === 'typing') return (session.typing as ChatSession['typing'])(params as TypingParams);
+    if (op === 'signal') return (session.signal as ChatSession['signal'])(params as SignalParams);
+    if (!Object.hasOwn(handlers, op)) return Promise.reject(errors.invalid(`unknown op ${JSON.stringify(op).slice(0, 80)}`));
+    return run(ctx, userId, op as OpName, params);
+  };
+  session.typing = async (params: TypingParams) => {
+    const p = parse(WireOpParams.typing, params, 'typing');
+    const key = `${userId}\u0000${p.conversationId}`;
+    const now = ctx.clock.now();
+    const last = typingState.get(key);
+    if (p.typing && last !== undefined && now - last < ctx.limits.typingThrottleMs) return { ok: true };
+    if (!p.typing && last === undefined) return { ok: true };
+    await requireActive(ctx, p.conversationId, userId);
+    if (p.typing) typingState.set(key, now);
+    else typingState.delete(key);
+    if (typingState.size > 100_000) typingState.clear();
+    await publish(ctx, topics.conversation(p.conversationId), {
+      t: 'typing',
+      conversationId: p.conversationId,
+      userId,
+      typing: p.typing,
+      expiresInMs: ctx.limits.typingTtlMs,
+    });
+    return { ok: true };
+  };
+  session.signal = async (params: SignalParams) => {
+    const p = parse(WireOpParams.signal, params, 'signal');
+    const call = await ctx.store.getCall(p.callId);
+    const live = call && (call.status === 'ringing' || call.status === 'active');
+    const me = call?.participants.find((x) => x.userId === userId);
+    const peer = call?.participants.find((x) => x.userId === p.to);
+    if (!call || !me) throw errors.notFound('call not found');
+    if (!live || !peer || p.to === userId || me.state !== 'joined' || (peer.state !== 'joined' && peer.state !== 'ringing')) {
+      throw errors.forbidden('signalling is only relayed between participants of a live call');
+    }
+    await publish(ctx, topics.user(p.to), {
+      t: 'push',
+      userId: p.to,
+      push: { ev: 'signal', callId: p.callId, from: userId, kind: p.kind, payload: p.payload ?? null },
+    });
+    return { ok: true };
+  };
+  return session as ChatSession;
+}
