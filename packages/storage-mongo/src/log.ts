@@ -1,0 +1,122 @@
+import { ChatError, visibleMessage } from '@parley/core';
+import type { AppendInput, AppendResult, ChatStore, EventsQuery } from '@parley/core';
+import type { ConversationEvent, Message } from '@parley/protocol';
+import type { ConversationDoc, EventDoc } from './collections.js';
+import type { StoreContext } from './context.js';
+import { readEvent, storedMessage, toConversation, toEventDoc } from './documents.js';
+import { isDuplicateKeyError } from './errors.js';
+import { conversationId, eventId, memberId } from './ids.js';
+import { projectEvent, settle } from './projection.js';
+import { eventsPlan } from './queries.js';
+
+/** The ready conversation document, or null. */
+export async function readyConversation(ctx: StoreContext, id: string): Promise<ConversationDoc | null> {
+  return ctx.cols.conversations.findOne({ _id: conversationId(id), state: 'ready' });
+}
+
+/** The stored message with this clientId of this sender in the conversation, if any. */
+async function findByClientId(ctx: StoreContext, conversation: string, senderId: string, clientId: string): Promise<EventDoc | null> {
+  return ctx.cols.events.findOne({ conversationId: conversation, type: 'message', 'message.senderId': senderId, 'message.clientId': clientId });
+}
+
+/** Return the original of a duplicate send, after applying it if its writer did not finish. */
+async function duplicateResult(ctx: StoreContext, conv: ConversationDoc, original: EventDoc): Promise<AppendResult> {
+  const settled = original.seq > conv.lastSeq ? await settle(ctx, conv) : conv;
+  return { event: readEvent(original), conversation: toConversation(settled), duplicate: true };
+}
+
+/** Check the preconditions of a draft against the conversation as of `conv.lastSeq`. */
+async function checkPreconditions(ctx: StoreContext, conv: ConversationDoc, input: AppendInput): Promise<void> {
+  const { draft, requireActiveMember } = input;
+  if (requireActiveMember !== undefined) {
+    const m = await ctx.cols.members.findOne({ _id: memberId(conv.id, requireActiveMember) }, { projection: { leftSeq: 1 } });
+    if (!m || m.leftSeq !== null) throw new ChatError('FORBIDDEN', 'not an active member of this conversation');
+  }
+  if (draft.type === 'member.joined' || draft.type === 'member.left' || draft.type === 'member.role') {
+    const m = await ctx.cols.members.findOne({ _id: memberId(conv.id, draft.userId) }, { projection: { leftSeq: 1 } });
+    const active = m !== null && m.leftSeq === null;
+    if (draft.type === 'member.joined' && active) throw new ChatError('CONFLICT', 'already a member');
+    if (draft.type !== 'member.joined' && !active) throw new ChatError('CONFLICT', 'not an active member');
+  }
+  if ('target' in draft) {
+    const target =
+      draft.target <= conv.lastSeq
+        ? await ctx.cols.events.findOne({ _id: eventId(conv.id, draft.target) }, { projection: { type: 1 } })
+        : null;
+    if (!target || target.type !== 'message') throw new ChatError('NOT_FOUND', 'message not found');
+  }
+}
+
+/**
+ * {@link ChatStore.append} without transactions.
+ *
+ * Each attempt reads the conversation (its `lastSeq` is the applied watermark), checks the
+ * preconditions against that state, and inserts the event at `lastSeq + 1`. The event's `_id` is
+ * derived from (conversationId, seq), so exactly one insert per seq succeeds on any server; the
+ * loser gets a duplicate-key error, applies the winner's event if needed, and tries again. A seq
+ * n + 1 can only be inserted once n is applied, hence once n exists: seqs appear in order, and a
+ * reader never sees a gap filled later. A send with a clientId that already exists returns the
+ * original: checked before the insert (the conversation was read first, so any earlier insert of
+ * the same clientId is either seen or collides on its seq) and, on servers with unique indexes, by
+ * the unique (conversationId, senderId, clientId) index.
+ */
+export async function appendEvent(ctx: StoreContext, input: AppendInput): Promise<AppendResult> {
+  const { draft } = input;
+  if (draft.type === 'conversation.created') throw new ChatError('INVALID', 'conversation.created cannot be appended');
+  const clientId = draft.type === 'message' ? draft.message.clientId : null;
+  for (let attempt = 0; attempt < ctx.maxAppendAttempts; attempt++) {
+    const conv = await readyConversation(ctx, draft.conversationId);
+    if (!conv) throw new ChatError('NOT_FOUND', 'conversation not found');
+    await checkPreconditions(ctx, conv, input);
+    if (draft.type === 'message' && clientId !== null) {
+      const original = await findByClientId(ctx, conv.id, draft.message.senderId, clientId);
+      if (original) return duplicateResult(ctx, conv, original);
+    }
+    const seq = conv.lastSeq + 1;
+    const event = { ...draft, seq } as ConversationEvent;
+    if (event.type === 'message') event.message = { ...event.message, seq } as Message;
+    const doc = toEventDoc(event, conv.messageCount + (event.type === 'message' ? 1 : 0));
+    try {
+      await ctx.cols.events.insertOne(doc);
+    } catch (error) {
+      if (!isDuplicateKeyError(error)) throw error;
+      if (draft.type === 'message' && clientId !== null) {
+        const original = await findByClientId(ctx, conv.id, draft.message.senderId, clientId);
+        if (original) return duplicateResult(ctx, conv, original);
+      }
+      await settle(ctx, conv);
+      continue;
+    }
+    const conversation = await projectEvent(ctx, conv, doc);
+    return { event: readEvent(doc), conversation, duplicate: false };
+  }
+  throw new ChatError('UNAVAILABLE', `append: seq still taken after ${ctx.maxAppendAttempts} attempts`);
+}
+
+/** {@link ChatStore.events}: keyset reads on (conversationId, seq), up to the applied lastSeq. */
+export async function readEvents(ctx: StoreContext, query: EventsQuery): Promise<ConversationEvent[]> {
+  const conv = await readyConversation(ctx, query.conversationId);
+  if (!conv) return [];
+  const plan = eventsPlan(query, conv.lastSeq);
+  if (!plan) return [];
+  const docs = await ctx.cols.events.find(plan.filter).sort(plan.sort).limit(plan.limit).toArray();
+  if (plan.reverse) docs.reverse();
+  return docs.map(readEvent);
+}
+
+/** {@link ChatStore.getMessage}. */
+export async function readMessage(ctx: StoreContext, conversation: string, seq: number): Promise<Message | null> {
+  const conv = await readyConversation(ctx, conversation);
+  if (!conv || seq > conv.lastSeq) return null;
+  const doc = await ctx.cols.events.findOne({ _id: eventId(conversation, seq) });
+  return doc && doc.type === 'message' ? visibleMessage(storedMessage(doc)) : null;
+}
+
+/** The log part of the store. */
+export function logMethods(ctx: StoreContext): Pick<ChatStore, 'append' | 'events' | 'getMessage'> {
+  return {
+    append: (input) => appendEvent(ctx, input),
+    events: (query) => readEvents(ctx, query),
+    getMessage: (conversation, seq) => readMessage(ctx, conversation, seq),
+  };
+}
