@@ -1,0 +1,188 @@
+import { Migrator, NO_MIGRATIONS, sql } from 'kysely';
+import type { Kysely, Migration, MigrationResultSet } from 'kysely';
+import { checkSchemaName, tableRef } from './tables.js';
+import type { TableRef } from './tables.js';
+
+/** Options of {@link migrate} and {@link migrateDown}. */
+export interface MigrateOptions<DB = unknown> {
+  /** The database. */
+  db: Kysely<DB>;
+  /** Postgres schema holding Parley's tables (created when missing). Default: the connection's search_path (usually `public`). */
+  schema?: string;
+}
+
+/** What a migration run did. */
+export interface MigrateReport {
+  /** Names of the migrations applied (up) or reverted (down), in order. */
+  executed: string[];
+}
+
+const exec = (db: Kysely<unknown>, statements: Array<ReturnType<typeof sql>>) =>
+  statements.reduce<Promise<unknown>>((prev, s) => prev.then(() => s.execute(db)), Promise.resolve());
+
+/** The first schema: every table of the store. See docs/storage-postgres.md for the reasoning. */
+function initial(t: TableRef, schema: string | undefined): Migration {
+  const idx = (name: string) => sql.id(name);
+  const fts = sql.raw(`to_tsvector('simple'::regconfig, text)`);
+  return {
+    async up(db) {
+      if (schema !== undefined) await sql`create schema if not exists ${sql.id(schema)}`.execute(db);
+      await exec(db, [
+        sql`create table ${t('users')} (
+          id text collate "C" primary key,
+          created_at bigint not null,
+          updated_at bigint not null,
+          last_seen_at bigint,
+          display_name text not null,
+          avatar_url text,
+          status_text text,
+          metadata jsonb
+        )`,
+        sql`create table ${t('contacts')} (
+          owner_id text collate "C" not null,
+          user_id text collate "C" not null,
+          created_at bigint not null,
+          updated_at bigint not null,
+          blocked boolean not null default false,
+          alias text,
+          primary key (owner_id, user_id)
+        )`,
+        sql`create table ${t('conversations')} (
+          id uuid primary key,
+          last_seq bigint not null,
+          message_count bigint not null,
+          last_activity_at bigint not null,
+          created_at bigint not null,
+          updated_at bigint not null,
+          member_count integer not null,
+          message_ttl_seconds integer,
+          kind text not null,
+          created_by text collate "C" not null,
+          direct_pair text collate "C",
+          title text,
+          avatar_url text,
+          metadata jsonb,
+          last_message jsonb
+        )`,
+        sql`create unique index ${idx('conversations_direct_pair_key')} on ${t('conversations')} (direct_pair)`,
+        sql`create index ${idx('conversations_channels_idx')} on ${t('conversations')} (id) where kind = 'channel'`,
+        sql`create index ${idx('conversations_ttl_idx')} on ${t('conversations')} (id) where message_ttl_seconds is not null`,
+        sql`create table ${t('members')} (
+          conversation_id uuid not null,
+          user_id text collate "C" not null,
+          join_seq bigint not null,
+          left_seq bigint,
+          delivered_seq bigint not null,
+          read_seq bigint not null,
+          read_ord bigint not null,
+          muted_until bigint,
+          joined_at bigint not null,
+          updated_at bigint not null,
+          role text not null,
+          past_windows jsonb,
+          primary key (conversation_id, user_id)
+        )`,
+        sql`create index ${idx('members_user_idx')} on ${t('members')} (user_id)`,
+        sql`create table ${t('events')} (
+          conversation_id uuid not null,
+          seq bigint not null,
+          at bigint not null,
+          ord integer not null,
+          type smallint not null,
+          actor_id text collate "C" not null,
+          id uuid,
+          target bigint,
+          created_at bigint,
+          edited_at bigint,
+          deleted_at bigint,
+          reply_to bigint,
+          pinned boolean,
+          kind text,
+          client_id text collate "C",
+          text text,
+          attachments jsonb,
+          mentions jsonb,
+          reactions jsonb,
+          call jsonb,
+          metadata jsonb,
+          data jsonb,
+          primary key (conversation_id, seq)
+        )`,
+        sql`create unique index ${idx('events_client_id_key')} on ${t('events')} (conversation_id, actor_id, client_id) where client_id is not null`,
+        sql`create index ${idx('events_search_idx')} on ${t('events')} using gin (${fts}) where type = 1 and deleted_at is null`,
+        sql`create index ${idx('events_deleted_idx')} on ${t('events')} (deleted_at) where deleted_at is not null`,
+        sql`create table ${t('hidden')} (
+          user_id text collate "C" not null,
+          conversation_id uuid not null,
+          seq bigint not null,
+          primary key (user_id, conversation_id, seq)
+        )`,
+        sql`create table ${t('calls')} (
+          id text collate "C" primary key,
+          conversation_id uuid not null,
+          started_at bigint not null,
+          status text not null,
+          participant_ids text[] not null,
+          body jsonb not null
+        )`,
+        sql`create index ${idx('calls_participants_idx')} on ${t('calls')} using gin (participant_ids)`,
+        sql`create index ${idx('calls_live_idx')} on ${t('calls')} (conversation_id) where status in ('ringing', 'active')`,
+        sql`create table ${t('bus_payloads')} (
+          id bigserial primary key,
+          created_at timestamptz not null default now(),
+          payload text not null
+        )`,
+      ]);
+    },
+    async down(db) {
+      for (const table of ['bus_payloads', 'calls', 'hidden', 'events', 'members', 'conversations', 'contacts', 'users']) {
+        await sql`drop table if exists ${t(table)}`.execute(db);
+      }
+    },
+  };
+}
+
+/** All migrations, by name (names sort in the order they apply). */
+function migrationsFor(schema: string | undefined): Record<string, Migration> {
+  const t = tableRef(schema);
+  return { '0001_initial': initial(t, schema) };
+}
+
+function migratorFor<DB>({ db, schema }: MigrateOptions<DB>): Migrator {
+  const checked = checkSchemaName(schema);
+  const migrations = migrationsFor(checked);
+  return new Migrator({
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the Migrator takes any database type
+    db: db as unknown as Kysely<any>,
+    provider: { getMigrations: async () => migrations },
+    migrationTableName: 'parley_migrations',
+    migrationLockTableName: 'parley_migrations_lock',
+    ...(checked !== undefined ? { migrationTableSchema: checked } : {}),
+  });
+}
+
+function report(result: MigrationResultSet): MigrateReport {
+  if (result.error !== undefined) throw result.error;
+  return { executed: (result.results ?? []).map((r) => r.migrationName) };
+}
+
+const isKysely = <DB>(value: unknown): value is Kysely<DB> =>
+  typeof value === 'object' && value !== null && typeof (value as { selectFrom?: unknown }).selectFrom === 'function';
+
+const optionsOf = <DB>(input: Kysely<DB> | MigrateOptions<DB>): MigrateOptions<DB> => (isKysely<DB>(input) ? { db: input } : input);
+
+/**
+ * Bring the schema up to date (creates the Postgres schema when given). Safe to run twice and from
+ * several processes at once (kysely's migration lock). Accepts the `Kysely` instance itself or options.
+ */
+export async function migrate<DB>(input: Kysely<DB> | MigrateOptions<DB>): Promise<MigrateReport> {
+  return report(await migratorFor(optionsOf(input)).migrateToLatest());
+}
+
+/**
+ * Revert every migration (drops Parley's tables; the migration bookkeeping tables stay).
+ * Safe to run twice. Accepts the `Kysely` instance itself or options.
+ */
+export async function migrateDown<DB>(input: Kysely<DB> | MigrateOptions<DB>): Promise<MigrateReport> {
+  return report(await migratorFor(optionsOf(input)).migrateTo(NO_MIGRATIONS));
+}

@@ -1,0 +1,17 @@
+import { PGlite } from '@electric-sql/pglite';
+import { Kysely, sql } from 'kysely';
+import { createPGliteDialect } from '../../src/pglite-dialect.js';
+
+/** A fresh in-memory PGlite with a kysely instance over our dialect. */
+export async function openPGlite(dataDir?: string): Promise<{ pglite: PGlite; db: Kysely<unknown> }> {
+  const pglite = dataDir === undefined ? new PGlite() : new PGlite(dataDir);
+  await pglite.waitReady;
+  return { pglite, db: new Kysely<unknown>({ dialect: createPGliteDialect({ pglite }) }) };
+}
+
+/** Empty every table of the store (between tests sharing one database). */
+export async function truncateAll(db: Kysely<unknown>, schema?: string): Promise<void> {
+  const names = ['users', 'contacts', 'conversations', 'members', 'events', 'hidden', 'calls', 'bus_payloads'];
+  const list = names.map((n) => (schema ? sql.table(`${schema}.${n}`) : sql.table(n)));
+  await sql`truncate ${sql.join(list)}`.execute(db);
+}
