@@ -26,9 +26,9 @@ const handlers: { [K in OpName]: Handler<K> } = {
   ...callHandlers,
 };
 
-/** Parameters of {@link ChatSession.typing}. */
+/** Parameters of `ChatSession.typing`. */
 export type TypingParams = z.input<typeof WireOpParams.typing>;
-/** Parameters of {@link ChatSession.signal}. */
+/** Parameters of `ChatSession.signal`. */
 export type SignalParams = z.input<typeof WireOpParams.signal>;
 
 /**
