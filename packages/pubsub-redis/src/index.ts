@@ -1,0 +1,13 @@
+/**
+ * `@parley/pubsub-redis`: run Parley on many servers with Redis.
+ *
+ * - {@link createRedisPubSub}: the core `PubSub` on Redis Pub/Sub (one channel per topic, subscribed
+ *   only while a local handler needs it).
+ * - {@link createRedisPresence}: who is online across every server, with expiry of dead servers.
+ * - {@link announceExpired}: announce users whose server died as offline.
+ *
+ * @packageDocumentation
+ */
+export { createRedisPubSub, type RedisPubSub, type RedisPubSubOptions, type RedisPubSubConnections } from './redis-pubsub.js';
+export { createRedisPresence, type RedisPresence, type RedisPresenceOptions, type ExpiredListener } from './redis-presence.js';
+export { announceExpired } from './announce-expired.js';

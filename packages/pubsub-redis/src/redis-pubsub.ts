@@ -1,0 +1,229 @@
+import type { BusMessage, PubSub, Unsubscribe } from '@parley/core';
+import type { Redis } from 'ioredis';
+
+/** Where the bus gets its two Redis connections. */
+export type RedisPubSubConnections =
+  /**
+   * One client: it publishes, and a dedicated subscriber connection is made with `redis.duplicate()`
+   * (or by `subscriber` when given: a client or a factory).
+   */
+  | { redis: Redis; subscriber?: Redis | (() => Redis) }
+  /** Two clients: `publisher` publishes, `subscriber` is used for nothing but SUBSCRIBE. */
+  | { publisher: Redis; subscriber: Redis | (() => Redis) };
+
+/** Options of {@link createRedisPubSub}. */
+export type RedisPubSubOptions = RedisPubSubConnections & {
+  /** Prefix of every Redis channel; a topic `c:42` travels on `parley:c:42`. Default `parley:`. */
+  prefix?: string;
+  /** Quit both connections in `close()`. Default true. Set false when the host owns them. */
+  quitOnClose?: boolean;
+  /** Called with failures that have no caller to reject (a handler that threw, a failed UNSUBSCRIBE). */
+  onError?: (error: unknown) => void;
+};
+
+/** The Redis bus: the core {@link PubSub} plus what it knows about Redis. */
+export interface RedisPubSub extends PubSub {
+  /** `onReset` is always present on this adapter. */
+  onReset(listener: (reason: string) => void): () => void;
+  /** Quit the connections (unless `quitOnClose: false`) and drop every handler. */
+  close(): Promise<void>;
+  /** The Redis channels this node is subscribed to (one per topic with at least one local handler). */
+  channels(): string[];
+}
+
+type Handler = (message: BusMessage) => void;
+
+/** Per-channel state: the local handlers and whether Redis has confirmed the SUBSCRIBE. */
+interface Channel {
+  handlers: Set<Handler>;
+  active: boolean;
+  /** SUBSCRIBE/UNSUBSCRIBE of this channel run one after another on this chain. */
+  chain: Promise<void>;
+}
+
+function pickConnections(options: RedisPubSubConnections): { publisher: Redis; subscriber: Redis } {
+  const publisher = 'publisher' in options ? options.publisher : options.redis;
+  const given = options.subscriber;
+  const subscriber = given === undefined ? publisher.duplicate() : typeof given === 'function' ? given() : given;
+  if (subscriber === publisher) throw new Error('createRedisPubSub: the subscriber must be its own connection (a client in subscribe mode cannot publish)');
+  return { publisher, subscriber };
+}
+
+/**
+ * The core `PubSub` on Redis Pub/Sub, for many server processes.
+ *
+ * - One Redis channel per topic (`<prefix><topic>`). A node SUBSCRIBEs a channel when its first local
+ *   handler subscribes the topic and UNSUBSCRIBEs when the last one leaves, so each node receives only
+ *   what its own connections need.
+ * - Payloads are JSON. Redis keeps the order of one connection's PUBLISHes, so messages of one
+ *   publisher on one topic arrive in order.
+ * - `subscribe` resolves once Redis confirmed the SUBSCRIBE.
+ * - When either connection drops, and again once it is back with its subscriptions restored, the
+ *   `onReset` listeners run: messages may have been lost, transports tell their clients to resume.
+ *
+ * ```ts
+ * import { Redis } from 'ioredis';
+ * const pubsub = createRedisPubSub({ redis: new Redis('redis://127.0.0.1:6379') });
+ * const chat = createChat({ store, pubsub, presence });
+ * ```
+ */
+export function createRedisPubSub(options: RedisPubSubOptions): RedisPubSub {
+  const { publisher, subscriber } = pickConnections(options);
+  const prefix = options.prefix ?? 'parley:';
+  const quitOnClose = options.quitOnClose ?? true;
+  const onError = options.onError ?? (() => {});
+  const channels = new Map<string, Channel>();
+  const resetListeners = new Set<(reason: string) => void>();
+  let closed = false;
+
+  const reset = (reason: string) => {
+    if (closed) return;
+    for (const listener of [...resetListeners]) {
+      try {
+        listener(reason);
+      } catch (error) {
+        onError(error);
+      }
+    }
+  };
+
+  const onMessage = (channel: string, payload: string) => {
+    const entry = channels.get(channel);
+    if (!entry || entry.handlers.size === 0) return;
+    for (const handler of [...entry.handlers]) {
+      try {
+        // each handler gets its own copy, as with the in-memory bus
+        handler(JSON.parse(payload) as BusMessage);
+      } catch (error) {
+        onError(error);
+      }
+    }
+  };
+  subscriber.on('message', onMessage);
+
+  /** Bring Redis in line with the local handlers of one channel (serialised per channel). */
+  const sync = (name: string, entry: Channel): Promise<void> => {
+    const step = entry.chain.then(async () => {
+      const wanted = entry.handlers.size > 0;
+      if (wanted && !entry.active) {
+        await subscriber.subscribe(name);
+        entry.active = true;
+      } else if (!wanted && entry.active) {
+        entry.active = false;
+        await subscriber.unsubscribe(name);
+      }
+    });
+    const tail = step.catch(() => {});
+    entry.chain = tail;
+    void tail.then(() => {
+      // forget an idle channel once nothing else is queued on it
+      if (entry.handlers.size === 0 && !entry.active && entry.chain === tail && channels.get(name) === entry) channels.delete(name);
+    });
+    return step;
+  };
+
+  // Connection watch. Listeners hear once when a connection is lost (while Redis is away, clients
+  // are told to resume rather than silently missing events) and once when every connection is back.
+  const down = new Set<'publisher' | 'subscriber'>();
+  const markDown = (role: 'publisher' | 'subscriber') => {
+    if (closed || down.has(role)) return;
+    down.add(role);
+    if (down.size === 1) reset(`redis ${role} connection lost`);
+  };
+  const markUp = (role: 'publisher' | 'subscriber') => {
+    if (!down.delete(role)) return;
+    if (down.size === 0) reset(`redis ${role} reconnected`);
+  };
+  const watch = (client: Redis, role: 'publisher' | 'subscriber') => {
+    let wasReady = client.status === 'ready';
+    client.on('ready', () => {
+      wasReady = true;
+      if (!down.has(role)) return;
+      if (role === 'publisher') return markUp(role);
+      // Restore our channels and wait for Redis to confirm before telling anyone to resume: a client
+      // that resumes before the subscriptions are back could miss what happens in between.
+      // (ioredis resubscribes too; SUBSCRIBE to a channel twice is harmless.)
+      setImmediate(() => {
+        const names = [...channels.entries()].filter(([, e]) => e.active).map(([n]) => n);
+        const restored = names.length > 0 ? subscriber.subscribe(...names) : Promise.resolve(0);
+        restored.then(
+          () => markUp(role),
+          (error: unknown) => {
+            onError(error);
+            markUp(role);
+          },
+        );
+      });
+    });
+    client.on('close', () => {
+      if (wasReady) markDown(role);
+    });
+    // ioredis emits connection errors as events; without a listener Node would print them.
+    client.on('error', (error: unknown) => onError(error));
+  };
+  watch(publisher, 'publisher');
+  watch(subscriber, 'subscriber');
+
+  return {
+    async publish(topic, message) {
+      if (closed) throw new Error('pubsub is closed');
+      await publisher.publish(prefix + topic, JSON.stringify(message));
+    },
+    async subscribe(topic, handler) {
+      if (closed) throw new Error('pubsub is closed');
+      const name = prefix + topic;
+      let entry = channels.get(name);
+      if (!entry) channels.set(name, (entry = { handlers: new Set(), active: false, chain: Promise.resolve() }));
+      const own: Channel = entry;
+      // wrap so the same function can be subscribed twice and removed independently
+      const wrapped: Handler = (message) => handler(message);
+      own.handlers.add(wrapped);
+      try {
+        await sync(name, own);
+      } catch (error) {
+        own.handlers.delete(wrapped);
+        void sync(name, own).catch(onError);
+        throw error;
+      }
+      let done = false;
+      const unsubscribe: Unsubscribe = async () => {
+        if (done) return;
+        done = true;
+        own.handlers.delete(wrapped);
+        if (closed) return;
+        await sync(name, own).catch(onError);
+      };
+      return unsubscribe;
+    },
+    onReset(listener) {
+      resetListeners.add(listener);
+      return () => void resetListeners.delete(listener);
+    },
+    channels() {
+      return [...channels.entries()].filter(([, e]) => e.active).map(([n]) => n);
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      channels.clear();
+      resetListeners.clear();
+      subscriber.off('message', onMessage);
+      if (!quitOnClose) {
+        await subscriber.unsubscribe().catch(onError);
+        return;
+      }
+      await Promise.all([quit(publisher), quit(subscriber)]);
+    },
+  };
+}
+
+/** QUIT politely; a connection that is down or already ended is just disconnected. */
+async function quit(client: Redis): Promise<void> {
+  if (client.status === 'end') return;
+  try {
+    if (client.status === 'ready') await client.quit();
+    else client.disconnect();
+  } catch {
+    client.disconnect();
+  }
+}
