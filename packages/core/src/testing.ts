@@ -1,0 +1,57 @@
+/**
+ * `@parley/core/testing`: the conformance kit every {@link ChatStore} and {@link PubSub} adapter
+ * runs in its own test suite. Needs `vitest` and `fast-check` (optional peer dependencies).
+ *
+ * ```ts
+ * import { runStoreConformance, runPubSubConformance } from '@parley/core/testing';
+ *
+ * runStoreConformance({ name: 'my-store', create: () => createMyStore(db), reset: (s) => truncateAll(db) });
+ * runPubSubConformance({ name: 'my-bus', create: () => createMyBus(url) });
+ * ```
+ *
+ * See `docs/adapters.md` for what each suite checks.
+ * @module
+ */
+import { describe } from 'vitest';
+import type { ChatStore } from './store.js';
+import type { PubSub } from './pubsub.js';
+import { concurrencySuite } from './testing/concurrency.js';
+import { idempotencySuite } from './testing/idempotency.js';
+import { resolveCapabilities, type PubSubConformanceOptions, type ResolvedStoreOptions, type StoreConformanceOptions } from './testing/options.js';
+import { orderingSuite } from './testing/ordering.js';
+import { pubsubSuites } from './testing/pubsub.js';
+import { receiptsSuite } from './testing/receipts.js';
+import { visibilitySuite } from './testing/visibility.js';
+
+export type { StoreConformanceOptions, PubSubConformanceOptions } from './testing/options.js';
+export { createManualClock, type ManualClock } from './testing/fixtures.js';
+export type { ChatStore, PubSub };
+
+/**
+ * Register the store conformance suites (vitest `describe` blocks) for one store: ordering,
+ * idempotency, receipts, visibility, authorization, concurrency, inbox-unread, search, calls,
+ * retention, validation and model. Suites that need a capability the store lacks are registered
+ * as skipped with the reason in their name. Call it at the top level of a test file.
+ */
+export function runStoreConformance(options: StoreConformanceOptions): void {
+  describe(`ChatStore conformance: ${options.name}`, async () => {
+    const caps = await resolveCapabilities(options);
+    const factor = options.propertyRunsFactor ?? 1;
+    const o: ResolvedStoreOptions = { ...options, caps, runs: (base) => Math.max(1, Math.round(base * factor)) };
+    orderingSuite(o);
+    idempotencySuite(o);
+    receiptsSuite(o);
+    visibilitySuite(o);
+    concurrencySuite(o);
+  });
+}
+
+/**
+ * Register the pub/sub conformance suites for one bus adapter: delivery between two instances,
+ * per-publisher ordering, handler isolation, JSON round-trip and large payloads.
+ */
+export function runPubSubConformance(options: PubSubConformanceOptions): void {
+  describe(`PubSub conformance: ${options.name}`, () => {
+    pubsubSuites(options);
+  });
+}
