@@ -42,6 +42,8 @@ export const CLOSE_CODES = {
   UNSUPPORTED_DATA: 1003,
   /** A frame exceeded the maximum frame size. */
   TOO_LARGE: 1009,
+  /** The server hit an unexpected failure setting the connection up; reconnect with backoff and resume. */
+  INTERNAL_ERROR: 1011,
   /** Authentication failed or was not completed in time; do not retry with the same token. */
   UNAUTHENTICATED: 4001,
   /** The session was revoked (token no longer valid on re-validation). */

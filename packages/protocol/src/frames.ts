@@ -118,7 +118,12 @@ export type PushFrame =
   /** The user deleted a message for themselves on another device. */
   | { ev: 'hidden'; conversationId: string; seq: number }
   /** The server may have missed events for this connection: run the resume procedure now. */
-  | { ev: 'resume'; reason: string };
+  | { ev: 'resume'; reason: string }
+  /**
+   * Sent once per connection when it is authenticated and subscribed, before any other push
+   * (after the `auth` reply when the token came in the first frame). Run the resume procedure on it.
+   */
+  | { ev: 'ready'; userId: string; protocol: number; serverTime: number };
 
 /** Names of push frames. */
 export type PushName = PushFrame['ev'];

@@ -1,0 +1,369 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import type { Chat, ChatSession } from '@parley/core';
+import { CLOSE_CODES, PROTOCOL_VERSION, RequestEnvelope, WireOpParams, paramsSchemaOf, type Presence, type RequestId } from '@parley/protocol';
+import WebSocket, { type RawData } from 'ws';
+import { runAuthenticate } from './auth.js';
+import { describe, type Fanout, type FanoutTarget } from './fanout.js';
+import type { AuthenticateHook, Logger, RevalidateHook, WsLimits } from './options.js';
+import type { PresenceWatch, PresenceWatcher } from './presence-watch.js';
+import { TokenBucket } from './rate-limit.js';
+import { errorFrame, okFrame, pushBytes, salvageId, toErrorBody } from './wire.js';
+
+/** What a connection needs from its server. */
+export interface ConnectionContext {
+  readonly chat: Chat;
+  readonly limits: WsLimits;
+  readonly logger: Logger;
+  readonly fanout: Fanout;
+  readonly presence: PresenceWatch;
+  readonly authenticate: AuthenticateHook;
+  readonly revalidate: RevalidateHook | undefined;
+  /** Reserve one of the user's connection slots; false at the cap. */
+  claimUserSlot(userId: string): boolean;
+  releaseUserSlot(userId: string): void;
+  requestStarted(): void;
+  requestFinished(): void;
+  isClosing(): boolean;
+  /** The socket closed and everything was released. */
+  removed(conn: Connection): void;
+}
+
+type State = 'auth' | 'setup' | 'open' | 'closing';
+
+/** Frames buffered while authentication or set-up is in progress. */
+const MAX_PENDING = 16;
+
+/** One client socket: authentication, request handling, limits, delivery of pushes. */
+export class Connection implements FanoutTarget, PresenceWatcher {
+  /** Unique id, also the presence connection id. */
+  readonly id = randomUUID();
+  readonly watching = new Set<string>();
+  /** Resolves once the socket closed and everything it held was released. */
+  readonly closed: Promise<void>;
+  #resolveClosed: () => void = () => {};
+  /** When the last frame or pong arrived. */
+  lastSeen = Date.now();
+  #userId: string | null = null;
+  #token: string | undefined;
+  #session: ChatSession | null = null;
+  #state: State = 'auth';
+  #authBusy = false;
+  #pending: RawData[] = [];
+  #strikes = 0;
+  #inFlight = 0;
+  #slotClaimed = false;
+  #presenceConnect: Promise<void> | null = null;
+  #timers: Array<ReturnType<typeof setTimeout>> = [];
+  readonly #bucket: TokenBucket;
+  readonly #socket: WebSocket;
+  readonly #request: IncomingMessage;
+  readonly #ctx: ConnectionContext;
+
+  constructor(input: { socket: WebSocket; request: IncomingMessage; ctx: ConnectionContext }) {
+    this.#socket = input.socket;
+    this.#request = input.request;
+    this.#ctx = input.ctx;
+    this.closed = new Promise((resolve) => {
+      this.#resolveClosed = resolve;
+    });
+    this.#bucket = new TokenBucket(input.ctx.limits.ratePerSecond, input.ctx.limits.rateBurst);
+    this.#socket.on('message', (data, isBinary) => this.#onFrame(data, isBinary));
+    this.#socket.on('pong', () => {
+      this.lastSeen = Date.now();
+    });
+    this.#socket.on('error', (error) => this.#ctx.logger.debug('socket error', { connectionId: this.id, error: describe(error) }));
+    this.#socket.once('close', () => void this.#cleanup());
+    this.#timers.push(setTimeout(() => this.#authTimedOut(), input.ctx.limits.authTimeoutMs));
+  }
+
+  /** The authenticated user (empty string before authentication). */
+  get userId(): string {
+    return this.#userId ?? '';
+  }
+
+  /** Whether the connection finished authentication and set-up. */
+  get isOpen(): boolean {
+    return this.#state === 'open';
+  }
+
+  /** Requests being processed. */
+  get inFlight(): number {
+    return this.#inFlight;
+  }
+
+  /** Authenticate from the upgrade (request headers or the subprotocol token). */
+  start(auth: { userId: string; token?: string } | null): void {
+    if (auth) void this.#authenticated(auth.userId, auth.token, null);
+  }
+
+  /** Send a serialised push; closes the connection with 4011 when the client cannot keep up. */
+  sendBytes(data: Buffer): void {
+    if (this.#state !== 'open') return;
+    this.#write(data);
+  }
+
+  /** Close with a code (idempotent); the TCP connection is dropped if the close handshake stalls. */
+  close(code: number, reason: string): void {
+    if (this.#state === 'closing') return;
+    this.#state = 'closing';
+    this.#pending = [];
+    this.#ctx.logger.debug('closing connection', { connectionId: this.id, userId: this.#userId, code });
+    try {
+      this.#socket.close(code, reason);
+    } catch {
+      this.#socket.terminate();
+    }
+    const timer = setTimeout(() => this.#socket.terminate(), this.#ctx.limits.closeTimeoutMs);
+    timer.unref();
+  }
+
+  /** Called by the server's heartbeat sweep. */
+  heartbeat(now: number): void {
+    if (now - this.lastSeen > this.#ctx.limits.idleTimeoutMs) {
+      this.close(CLOSE_CODES.IDLE_TIMEOUT, 'idle timeout');
+      return;
+    }
+    if (this.#socket.readyState === WebSocket.OPEN) this.#socket.ping();
+  }
+
+  #write(data: string | Buffer): void {
+    if (this.#socket.readyState !== WebSocket.OPEN) return;
+    this.#socket.send(data, { binary: false });
+    if (this.#socket.bufferedAmount > this.#ctx.limits.maxBufferedBytes) {
+      this.#ctx.logger.info('slow consumer', { connectionId: this.id, userId: this.#userId });
+      this.close(CLOSE_CODES.SLOW_CONSUMER, 'slow consumer');
+      const timer = setTimeout(() => this.#socket.terminate(), Math.min(250, this.#ctx.limits.closeTimeoutMs));
+      timer.unref();
+    }
+  }
+
+  #reply(id: RequestId | null, result: { ok: true; value: unknown } | { ok: false; error: unknown }): void {
+    if (this.#state === 'closing') return;
+    if (result.ok && id !== null) this.#write(okFrame(id, result.value));
+    else if (!result.ok) this.#write(errorFrame(id, toErrorBody(result.error)));
+  }
+
+  #authTimedOut(): void {
+    if (this.#state === 'auth') this.close(CLOSE_CODES.UNAUTHENTICATED, 'authentication timeout');
+  }
+
+  #onFrame(data: RawData, isBinary: boolean): void {
+    this.lastSeen = Date.now();
+    if (this.#state === 'closing') return;
+    if (isBinary) {
+      this.close(CLOSE_CODES.UNSUPPORTED_DATA, 'binary frames are not supported');
+      return;
+    }
+    if (this.#state === 'open') {
+      this.#onRequest(data);
+      return;
+    }
+    if (this.#state === 'setup' || this.#authBusy) {
+      if (this.#pending.length >= MAX_PENDING) this.close(CLOSE_CODES.POLICY_VIOLATION, 'too many frames before ready');
+      else this.#pending.push(data);
+      return;
+    }
+    void this.#onAuthFrame(data);
+  }
+
+  async #onAuthFrame(data: RawData): Promise<void> {
+    const frame = parseJson(data);
+    const id = salvageId(frame);
+    const envelope = RequestEnvelope.safeParse(frame);
+    const params = envelope.success && envelope.data.op === 'auth' ? WireOpParams.auth.safeParse(envelope.data.params ?? {}) : null;
+    if (!params?.success) {
+      const message = params ? 'auth needs params { token }' : 'authenticate first: send { id, op: "auth", params: { token } }';
+      this.#write(errorFrame(id, { code: 'UNAUTHENTICATED', message }));
+      this.close(CLOSE_CODES.UNAUTHENTICATED, 'unauthenticated');
+      return;
+    }
+    this.#authBusy = true;
+    const result = await runAuthenticate(this.#ctx.authenticate, { request: this.#request, token: params.data.token });
+    this.#authBusy = false;
+    if (this.#state !== 'auth') return;
+    if (result.userId === null) {
+      if (result.error) this.#ctx.logger.warn('authenticate hook threw', { connectionId: this.id, error: describe(result.error) });
+      this.#write(errorFrame(id, { code: 'UNAUTHENTICATED', message: 'authentication failed' }));
+      this.close(CLOSE_CODES.UNAUTHENTICATED, 'authentication failed');
+      return;
+    }
+    await this.#authenticated(result.userId, params.data.token, id);
+  }
+
+  async #authenticated(userId: string, token: string | undefined, replyId: RequestId | null): Promise<void> {
+    if (this.#state !== 'auth') return;
+    this.#state = 'setup';
+    let session: ChatSession;
+    try {
+      session = this.#ctx.chat.as(userId);
+    } catch {
+      this.#write(errorFrame(replyId, { code: 'UNAUTHENTICATED', message: 'authentication failed' }));
+      this.close(CLOSE_CODES.UNAUTHENTICATED, 'invalid user id');
+      return;
+    }
+    if (!this.#ctx.claimUserSlot(userId)) {
+      this.#write(errorFrame(replyId, { code: 'FORBIDDEN', message: 'too many connections for this user' }));
+      this.close(CLOSE_CODES.TOO_MANY_CONNECTIONS, 'too many connections');
+      return;
+    }
+    this.#slotClaimed = true;
+    this.#userId = userId;
+    this.#token = token;
+    this.#session = session;
+    this.#ctx.logger.debug('authenticated', { connectionId: this.id, userId });
+    this.#presenceConnect = this.#ctx.chat.connect(userId, this.id).catch((error: unknown) => {
+      this.#ctx.logger.warn('presence connect failed', { connectionId: this.id, error: describe(error) });
+    });
+    await this.#presenceConnect;
+    try {
+      await this.#ctx.fanout.attach(this);
+    } catch (error) {
+      this.#ctx.logger.error('fan-out attach failed', { connectionId: this.id, error: describe(error) });
+      this.close(CLOSE_CODES.INTERNAL_ERROR, 'set-up failed');
+      return;
+    }
+    if (this.#state !== 'setup') {
+      // closed while attaching: the cleanup's detach ran before the attach completed
+      this.#ctx.fanout.detach(this);
+      return;
+    }
+    this.#state = 'open';
+    const serverTime = Date.now();
+    if (replyId !== null) this.#write(okFrame(replyId, { userId, protocol: PROTOCOL_VERSION, serverTime }));
+    this.#write(pushBytes({ ev: 'ready', userId, protocol: PROTOCOL_VERSION, serverTime }));
+    if (this.#ctx.revalidate) {
+      const interval = setInterval(() => void this.#revalidate(), this.#ctx.limits.revalidateIntervalMs);
+      interval.unref();
+      this.#timers.push(interval);
+    }
+    const pending = this.#pending;
+    this.#pending = [];
+    for (const frame of pending) this.#onRequest(frame);
+  }
+
+  async #revalidate(): Promise<void> {
+    const hook = this.#ctx.revalidate;
+    if (!hook || this.#state !== 'open' || this.#userId === null) return;
+    let valid = false;
+    try {
+      valid = (await hook({ userId: this.#userId, request: this.#request, ...(this.#token !== undefined ? { token: this.#token } : {}) })) === true;
+    } catch (error) {
+      this.#ctx.logger.warn('revalidate hook threw', { connectionId: this.id, error: describe(error) });
+    }
+    if (!valid) this.close(CLOSE_CODES.SESSION_REVOKED, 'session revoked');
+  }
+
+  #onRequest(data: RawData): void {
+    const frame = parseJson(data);
+    if (frame === NOT_JSON) {
+      if (this.#limited(null)) return;
+      this.#write(errorFrame(null, { code: 'INVALID', message: 'frame is not valid JSON' }));
+      return;
+    }
+    const id = salvageId(frame);
+    if (this.#limited(id)) return;
+    const envelope = RequestEnvelope.safeParse(frame);
+    if (!envelope.success) {
+      const issues = envelope.error.issues.slice(0, 20).map((i) => ({ path: i.path.map(String).join('.') || '(root)', message: i.message }));
+      this.#write(errorFrame(id, { code: 'INVALID', message: 'not a request frame: expected { id, op, params }', issues }));
+      return;
+    }
+    const { op, params } = envelope.data;
+    const reqId = envelope.data.id;
+    if (op === 'auth') {
+      this.#write(errorFrame(reqId, { code: 'CONFLICT', message: 'already authenticated' }));
+      return;
+    }
+    if (op === 'ping') {
+      const parsed = WireOpParams.ping.safeParse(params ?? {});
+      if (parsed.success) this.#write(okFrame(reqId, { now: Date.now() }));
+      else this.#write(errorFrame(reqId, { code: 'INVALID', message: 'ping takes no params' }));
+      return;
+    }
+    if (!paramsSchemaOf(op)) {
+      this.#write(errorFrame(reqId, { code: 'INVALID', message: 'unknown op' }));
+      return;
+    }
+    if (this.#ctx.isClosing()) {
+      this.#write(errorFrame(reqId, { code: 'UNAVAILABLE', message: 'server is shutting down; reconnect' }));
+      return;
+    }
+    if (this.#inFlight >= this.#ctx.limits.maxInFlight) {
+      this.#write(errorFrame(reqId, { code: 'RATE_LIMITED', message: 'too many requests in flight', retryAfterMs: 100 }));
+      return;
+    }
+    void this.#run(reqId, op, params);
+  }
+
+  /** Spend a rate-limit token; answers RATE_LIMITED (or closes 4029) and returns true when over the limit. */
+  #limited(id: RequestId | null): boolean {
+    const wait = this.#bucket.take();
+    if (wait === 0) {
+      this.#strikes = 0;
+      return false;
+    }
+    this.#strikes++;
+    if (this.#strikes >= this.#ctx.limits.floodCloseAfter) {
+      this.#ctx.logger.info('flood', { connectionId: this.id, userId: this.#userId });
+      this.close(CLOSE_CODES.POLICY_VIOLATION, 'rate limit exceeded');
+    } else {
+      this.#write(errorFrame(id, { code: 'RATE_LIMITED', message: 'too many requests', retryAfterMs: wait }));
+    }
+    return true;
+  }
+
+  async #run(id: RequestId, op: string, params: unknown): Promise<void> {
+    const session = this.#session!;
+    this.#inFlight++;
+    this.#ctx.requestStarted();
+    try {
+      const value = await session.call(op, params);
+      if (op === 'presence' && Array.isArray(value)) {
+        await this.#ctx.presence.watch(this, (value as Presence[]).map((p) => p.userId));
+      }
+      this.#reply(id, { ok: true, value });
+    } catch (error) {
+      const body = toErrorBody(error);
+      if (body.code === 'INTERNAL' || body.code === 'UNAVAILABLE') {
+        this.#ctx.logger.error('request failed', { connectionId: this.id, userId: this.#userId, op, error: describe(error) });
+      }
+      this.#reply(id, { ok: false, error });
+    } finally {
+      this.#inFlight--;
+      this.#ctx.requestFinished();
+    }
+  }
+
+  async #cleanup(): Promise<void> {
+    this.#state = 'closing';
+    for (const t of this.#timers) clearTimeout(t);
+    this.#timers = [];
+    this.#pending = [];
+    const userId = this.#userId;
+    if (userId !== null) {
+      this.#ctx.fanout.detach(this);
+      this.#ctx.presence.unwatchAll(this);
+      try {
+        await this.#presenceConnect;
+        await this.#ctx.chat.disconnect(userId, this.id);
+      } catch (error) {
+        this.#ctx.logger.warn('presence disconnect failed', { connectionId: this.id, error: describe(error) });
+      }
+    }
+    if (this.#slotClaimed && userId !== null) this.#ctx.releaseUserSlot(userId);
+    this.#ctx.removed(this);
+    this.#resolveClosed();
+  }
+}
+
+const NOT_JSON = Symbol('not json');
+
+function parseJson(data: RawData): unknown {
+  try {
+    const text = Buffer.isBuffer(data) ? data.toString('utf8') : Array.isArray(data) ? Buffer.concat(data).toString('utf8') : Buffer.from(data).toString('utf8');
+    return JSON.parse(text) as unknown;
+  } catch {
+    return NOT_JSON;
+  }
+}

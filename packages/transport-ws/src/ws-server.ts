@@ -1,0 +1,229 @@
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { CLOSE_CODES, SUBPROTOCOL } from '@parley/protocol';
+import { WebSocketServer } from 'ws';
+import { offeredProtocols, offersParley, runAuthenticate, tokenFromProtocols, urlCarriesToken } from './auth.js';
+import { Connection, type ConnectionContext } from './connection.js';
+import { Fanout, describe } from './fanout.js';
+import { DEFAULT_WS_LIMITS, silentLogger, type WsLimits, type WsServerOptions } from './options.js';
+import { originAllowed } from './origin.js';
+import { PresenceWatch } from './presence-watch.js';
+
+/** A running Parley WebSocket server. */
+export interface WsServer {
+  /** The address listened on (own port), or the attached server's address. Null before listening. */
+  address(): AddressInfo | null;
+  /** Open sockets, authenticated or not. */
+  readonly connections: number;
+  /** Users with at least one authenticated connection on this server. */
+  readonly users: number;
+  /** Conversation topics this server is subscribed to. */
+  readonly conversations: number;
+  /** The limits in force. */
+  readonly limits: Readonly<WsLimits>;
+  /** Push `{ ev: 'resume', reason }` to every connection (what a pub/sub reset does). */
+  requestResume(reason: string): void;
+  /**
+   * Graceful shutdown: stop accepting upgrades, let in-flight requests finish (at most
+   * `limits.drainTimeoutMs`), close every socket with 1001, unsubscribe from the bus and, with
+   * `port`, stop listening. Does not close the chat, its store or its bus. Idempotent.
+   */
+  close(): Promise<void>;
+}
+
+/**
+ * Expose a {@link Chat} over WebSocket (subprotocol `parley.v1`; see docs/protocol.md).
+ *
+ * ```ts
+ * const http = createServer(app);
+ * const ws = await createWsServer({
+ *   chat, server: http, path: '/parley', origins: ['https://app.example.com'],
+ *   authenticate: async ({ request, token }) => (token ? verify(token) : sessionUser(request)),
+ * });
+ * ```
+ */
+export async function createWsServer(options: WsServerOptions): Promise<WsServer> {
+  if (!options.server && options.port === undefined) throw new TypeError('createWsServer: give `server` or `port`');
+  if (typeof options.authenticate !== 'function') throw new TypeError('createWsServer: `authenticate` is required');
+  const limits: WsLimits = { ...DEFAULT_WS_LIMITS, ...options.limits };
+  const logger = options.logger ?? silentLogger;
+  const path = options.path ?? '/parley';
+  const { chat } = options;
+  const own = !options.server;
+  const http: Server =
+    options.server ??
+    createServer((_req, res) => {
+      res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
+    });
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: limits.maxFrameBytes,
+    perMessageDeflate: false,
+    clientTracking: false,
+    handleProtocols: () => SUBPROTOCOL,
+  });
+  const fanout = new Fanout({ chat, logger, limits });
+  const presence = new PresenceWatch({ chat, logger, limits });
+  const conns = new Set<Connection>();
+  const perUser = new Map<string, number>();
+  let sockets = 0;
+  let upgrading = 0;
+  let inFlight = 0;
+  let drained: (() => void) | null = null;
+  let closing: Promise<void> | null = null;
+
+  const ctx: ConnectionContext = {
+    chat,
+    limits,
+    logger,
+    fanout,
+    presence,
+    authenticate: options.authenticate,
+    revalidate: options.revalidate,
+    claimUserSlot(userId) {
+      const n = perUser.get(userId) ?? 0;
+      if (n >= limits.maxConnectionsPerUser) return false;
+      perUser.set(userId, n + 1);
+      return true;
+    },
+    releaseUserSlot(userId) {
+      const n = (perUser.get(userId) ?? 1) - 1;
+      if (n <= 0) perUser.delete(userId);
+      else perUser.set(userId, n);
+    },
+    requestStarted: () => void inFlight++,
+    requestFinished() {
+      inFlight--;
+      if (inFlight === 0 && drained) drained();
+    },
+    isClosing: () => closing !== null,
+    removed(conn) {
+      if (conns.delete(conn)) sockets--;
+    },
+  };
+
+  const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer): void => {
+    let url: URL;
+    try {
+      url = new URL(request.url ?? '/', 'http://localhost');
+    } catch {
+      if (own) reject(socket, 400, 'bad request');
+      return;
+    }
+    if (url.pathname !== path) {
+      if (own) reject(socket, 404, 'not found');
+      return; // another upgrade handler of the host may want it
+    }
+    void accept(request, socket, head, url);
+  };
+
+  const accept = async (request: IncomingMessage, socket: Duplex, head: Buffer, url: URL): Promise<void> => {
+    socket.on('error', () => socket.destroy());
+    if (closing) return reject(socket, 503, 'shutting down');
+    if (sockets + upgrading >= limits.maxConnections) return reject(socket, 503, 'too many connections');
+    const origin = request.headers.origin;
+    if (!originAllowed(options.origins, typeof origin === 'string' ? origin : undefined, limits.allowMissingOrigin)) {
+      logger.info('origin rejected', { origin: typeof origin === 'string' ? origin.slice(0, 200) : null });
+      return reject(socket, 403, 'origin not allowed');
+    }
+    if (urlCarriesToken(url)) return reject(socket, 400, 'credentials must not be sent in the URL');
+    const protocols = offeredProtocols(request);
+    if (!offersParley(protocols)) return reject(socket, 400, `subprotocol ${SUBPROTOCOL} required`);
+    const token = tokenFromProtocols(protocols);
+    upgrading++; // reserve the slot while the hook runs
+    const auth = await runAuthenticate(options.authenticate, token === undefined ? { request } : { request, token });
+    upgrading--;
+    if (auth.userId === null && auth.error) logger.warn('authenticate hook threw', { error: describe(auth.error) });
+    if (closing || socket.destroyed) return reject(socket, 503, 'shutting down');
+    wss.handleUpgrade(request, socket, head, (ws) => {
+      const conn = new Connection({ socket: ws, request, ctx });
+      conns.add(conn);
+      sockets++;
+      if (auth.userId !== null) conn.start(token === undefined ? { userId: auth.userId } : { userId: auth.userId, token });
+      else if (token !== undefined) conn.close(CLOSE_CODES.UNAUTHENTICATED, 'authentication failed');
+    });
+  };
+
+  http.on('upgrade', onUpgrade);
+  const heartbeat = setInterval(() => {
+    const now = Date.now();
+    for (const c of conns) c.heartbeat(now);
+  }, limits.heartbeatIntervalMs);
+  heartbeat.unref();
+  const stopReset = chat.pubsub.onReset?.((reason) => {
+    logger.warn('pub/sub reset: asking clients to resume');
+    fanout.broadcast({ ev: 'resume', reason: String(reason).slice(0, 200) });
+  });
+
+  if (own) {
+    await new Promise<void>((resolve, reject) => {
+      http.once('error', reject);
+      http.listen(options.port, options.host ?? '127.0.0.1', () => {
+        http.off('error', reject);
+        resolve();
+      });
+    });
+  }
+  logger.info('parley websocket server ready', { path });
+
+  const shutdown = async (): Promise<void> => {
+    clearInterval(heartbeat);
+    stopReset?.();
+    if (own) http.close();
+    if (inFlight > 0) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, limits.drainTimeoutMs);
+        drained = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+    }
+    const closed = [...conns].map((c) => {
+      c.close(CLOSE_CODES.GOING_AWAY, 'server shutting down');
+      return c.closed;
+    });
+    await Promise.all(closed);
+    await Promise.all([fanout.close(), presence.close()]);
+    http.off('upgrade', onUpgrade);
+    wss.close();
+    if (own) http.closeAllConnections();
+    logger.info('parley websocket server closed');
+  };
+
+  return {
+    address() {
+      const a = http.address();
+      return a && typeof a === 'object' ? a : null;
+    },
+    get connections() {
+      return sockets;
+    },
+    get users() {
+      return fanout.userCount;
+    },
+    get conversations() {
+      return fanout.conversationCount;
+    },
+    limits,
+    requestResume(reason) {
+      fanout.broadcast({ ev: 'resume', reason });
+    },
+    close() {
+      closing ??= shutdown();
+      return closing;
+    },
+  };
+}
+
+const STATUS: Record<number, string> = { 400: 'Bad Request', 403: 'Forbidden', 404: 'Not Found', 503: 'Service Unavailable' };
+
+function reject(socket: Duplex, status: number, message: string): void {
+  if (!socket.destroyed && socket.writable) {
+    socket.end(
+      `HTTP/1.1 ${status} ${STATUS[status] ?? 'Error'}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(message)}\r\n\r\n${message}`,
+    );
+  }
+  setTimeout(() => socket.destroy(), 1000).unref();
+}
