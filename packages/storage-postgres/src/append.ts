@@ -5,7 +5,7 @@ import { sql } from 'kysely';
 import type { Kysely, RawBuilder, Transaction } from 'kysely';
 import { eventRowValues, jsonOrNull, toConversation, toEvent, toMember, toStoredMessage } from './rows.js';
 import type { EventRowValues, Row } from './rows.js';
-import { MESSAGE_TYPE, isUuid } from './tables.js';
+import { MESSAGE_TYPE } from './tables.js';
 import type { TableRef } from './tables.js';
 
 /** What the append path needs from the store. */
@@ -20,7 +20,7 @@ const EVENT_COLUMNS = sql.raw(
 
 /** The typed SQL values of an event row after its (conversation_id, seq, ord). */
 function eventValues(v: EventRowValues): RawBuilder<unknown> {
-  return sql`${v.at}::bigint, ${v.type}::smallint, ${v.actorId}::text, ${v.id}::uuid, ${v.target}::bigint,
+  return sql`${v.at}::bigint, ${v.type}::smallint, ${v.actorId}::text, ${v.id}, ${v.target}::bigint,
     ${v.createdAt}::bigint, ${v.editedAt}::bigint, ${v.deletedAt}::bigint, ${v.replyTo}::bigint, ${v.pinned}::boolean,
     ${v.kind}::text, ${v.clientId}::text, ${v.text}::text, ${v.attachments}::jsonb, ${v.mentions}::jsonb,
     ${v.reactions}::jsonb, ${v.call}::jsonb, ${v.metadata}::jsonb, ${v.data}::jsonb`;
@@ -48,7 +48,6 @@ function lockUsers(draft: EventDraft, requireActiveMember: string | undefined): 
  */
 export async function append(ctx: AppendContext, input: AppendInput): Promise<AppendResult> {
   const { draft } = input;
-  if (!isUuid(draft.conversationId)) throw new ChatError('NOT_FOUND', 'conversation not found');
   if (draft.type === 'message') return appendMessage(ctx, draft, input.requireActiveMember);
   return ctx.db.transaction().execute((trx) => appendOther(ctx, trx, draft, input.requireActiveMember));
 }
@@ -67,7 +66,7 @@ async function appendMessage(ctx: AppendContext, draft: MessageDraft, required: 
     const result = await sql<Row>`
       with lk as (
         select user_id, left_seq from ${t('members')}
-        where conversation_id = ${cid}::uuid and user_id = any(${lockUsers(draft, required)}::text[])
+        where conversation_id = ${cid} and user_id = any(${lockUsers(draft, required)}::text[])
         order by user_id for no key update
       ), ok as (
         select count(*) filter (where user_id = ${required ?? null}::text and left_seq is null) as active from lk
@@ -77,7 +76,7 @@ async function appendMessage(ctx: AppendContext, draft: MessageDraft, required: 
           last_activity_at = ${draft.at}::bigint, updated_at = ${draft.at}::bigint,
           last_message = jsonb_set(${preview}::jsonb, '{seq}', to_jsonb(cv.last_seq + 1))
         from ok
-        where cv.id = ${cid}::uuid and (${required ?? null}::text is null or ok.active > 0)
+        where cv.id = ${cid} and (${required ?? null}::text is null or ok.active > 0)
         returning cv.*
       ), e as (
         insert into ${t('events')} ${EVENT_COLUMNS}
@@ -99,7 +98,7 @@ async function appendMessage(ctx: AppendContext, draft: MessageDraft, required: 
   }
   const row = rows[0];
   if (!row) {
-    const exists = await sql<Row>`select 1 from ${t('conversations')} where id = ${cid}::uuid`.execute(db);
+    const exists = await sql<Row>`select 1 from ${t('conversations')} where id = ${cid}`.execute(db);
     if (exists.rows.length === 0) throw new ChatError('NOT_FOUND', 'conversation not found');
     throw new ChatError('FORBIDDEN', 'not an active member of this conversation');
   }
@@ -114,7 +113,7 @@ async function findByClientId(ctx: AppendContext, cid: string, sender: string, c
   const { t, db } = ctx;
   const result = await sql<Row>`
     select e.*, to_jsonb(c.*) as conversation from ${t('events')} e join ${t('conversations')} c on c.id = e.conversation_id
-    where e.conversation_id = ${cid}::uuid and e.actor_id = ${sender} and e.client_id = ${clientId} and e.type = ${MESSAGE_TYPE}`.execute(db);
+    where e.conversation_id = ${cid} and e.actor_id = ${sender} and e.client_id = ${clientId} and e.type = ${MESSAGE_TYPE}`.execute(db);
   const row = result.rows[0];
   if (!row) return null;
   return { event: toEvent(row), conversation: toConversation(row.conversation as Row), duplicate: true };
@@ -128,16 +127,16 @@ async function appendOther(ctx: AppendContext, trx: Transaction<unknown>, draft:
   const cid = draft.conversationId;
   const users = lockUsers(draft, required);
   if (users.length > 0) {
-    await sql`select 1 from ${t('members')} where conversation_id = ${cid}::uuid and user_id = any(${users}::text[])
+    await sql`select 1 from ${t('members')} where conversation_id = ${cid} and user_id = any(${users}::text[])
       order by user_id for no key update`.execute(trx);
   }
-  const locked = await sql<Row>`select * from ${t('conversations')} where id = ${cid}::uuid for update`.execute(trx);
+  const locked = await sql<Row>`select * from ${t('conversations')} where id = ${cid} for update`.execute(trx);
   if (!locked.rows[0]) throw new ChatError('NOT_FOUND', 'conversation not found');
   if (draft.type === 'conversation.created') throw new ChatError('INVALID', 'conversation.created cannot be appended');
   const conversation = toConversation(locked.rows[0]);
   // read after the conversation lock: every membership change holds it, so this is current
   const memberRows = users.length
-    ? (await sql<Row>`select * from ${t('members')} where conversation_id = ${cid}::uuid and user_id = any(${users}::text[])`.execute(trx)).rows
+    ? (await sql<Row>`select * from ${t('members')} where conversation_id = ${cid} and user_id = any(${users}::text[])`.execute(trx)).rows
     : [];
   const members = new Map<string, MemberRecord>(memberRows.map((r) => [String(r.user_id), toMember(r)]));
   if (required !== undefined && members.get(required)?.leftSeq !== null) {
@@ -150,7 +149,7 @@ async function appendOther(ctx: AppendContext, trx: Transaction<unknown>, draft:
   }
   let target: Message | null = null;
   if ('target' in draft) {
-    const found = await sql<Row>`select * from ${t('events')} where conversation_id = ${cid}::uuid and seq = ${draft.target}::bigint and type = ${MESSAGE_TYPE}`.execute(trx);
+    const found = await sql<Row>`select * from ${t('events')} where conversation_id = ${cid} and seq = ${draft.target}::bigint and type = ${MESSAGE_TYPE}`.execute(trx);
     if (!found.rows[0]) throw new ChatError('NOT_FOUND', 'message not found');
     target = toStoredMessage(found.rows[0]);
   }
@@ -169,7 +168,7 @@ async function appendOther(ctx: AppendContext, trx: Transaction<unknown>, draft:
       const next = applyMutation(target!, event);
       await sql`update ${t('events')} set text = ${next.text}::text, edited_at = ${next.editedAt}::bigint,
           deleted_at = ${next.deletedAt}::bigint, reactions = ${jsonOrNull(next.reactions)}::jsonb, pinned = ${next.pinned ? true : null}::boolean
-        where conversation_id = ${cid}::uuid and seq = ${event.target}::bigint`.execute(trx);
+        where conversation_id = ${cid} and seq = ${event.target}::bigint`.execute(trx);
       if (conversation.lastMessage?.seq === event.target) lastMessage = JSON.stringify(previewOf(next));
       break;
     }
@@ -178,7 +177,7 @@ async function appendOther(ctx: AppendContext, trx: Transaction<unknown>, draft:
       const past = previous ? [...previous.pastWindows, { joinSeq: previous.joinSeq, leftSeq: previous.leftSeq! }] : [];
       await sql`insert into ${t('members')} (conversation_id, user_id, join_seq, left_seq, delivered_seq, read_seq, read_ord,
           muted_until, joined_at, updated_at, role, past_windows)
-        values (${cid}::uuid, ${event.userId}, ${seq}, null, ${seq}, ${seq}, ${conversation.messageCount},
+        values (${cid}, ${event.userId}, ${seq}, null, ${seq}, ${seq}, ${conversation.messageCount},
           ${previous?.mutedUntil ?? null}::bigint, ${event.at}, ${event.at}, ${event.role}, ${jsonOrNull(past)}::jsonb)
         on conflict (conversation_id, user_id) do update set join_seq = excluded.join_seq, left_seq = null,
           delivered_seq = excluded.delivered_seq, read_seq = excluded.read_seq, read_ord = excluded.read_ord,
@@ -189,12 +188,12 @@ async function appendOther(ctx: AppendContext, trx: Transaction<unknown>, draft:
     }
     case 'member.left':
       await sql`update ${t('members')} set left_seq = ${seq}, updated_at = ${event.at}
-        where conversation_id = ${cid}::uuid and user_id = ${event.userId}`.execute(trx);
+        where conversation_id = ${cid} and user_id = ${event.userId}`.execute(trx);
       memberDelta = -1;
       break;
     case 'member.role':
       await sql`update ${t('members')} set role = ${event.role}, updated_at = ${event.at}
-        where conversation_id = ${cid}::uuid and user_id = ${event.userId}`.execute(trx);
+        where conversation_id = ${cid} and user_id = ${event.userId}`.execute(trx);
       break;
     case 'conversation.updated':
       Object.assign(changes, event.changes);
@@ -202,7 +201,7 @@ async function appendOther(ctx: AppendContext, trx: Transaction<unknown>, draft:
     case 'call': {
       const call = event.call;
       await sql`insert into ${t('calls')} (id, conversation_id, started_at, status, participant_ids, body)
-        values (${call.id}, ${call.conversationId}::uuid, ${call.startedAt}, ${call.status},
+        values (${call.id}, ${call.conversationId}, ${call.startedAt}, ${call.status},
           ${call.participants.map((p) => p.userId)}::text[], ${JSON.stringify(call)}::jsonb)
         on conflict (id) do update set conversation_id = excluded.conversation_id, started_at = excluded.started_at,
           status = excluded.status, participant_ids = excluded.participant_ids, body = excluded.body`.execute(trx);
@@ -211,7 +210,7 @@ async function appendOther(ctx: AppendContext, trx: Transaction<unknown>, draft:
   }
 
   await sql`insert into ${t('events')} ${EVENT_COLUMNS}
-    values (${cid}::uuid, ${seq}::bigint, ${conversation.messageCount}::integer, ${eventValues(eventRowValues(draft))})`.execute(trx);
+    values (${cid}, ${seq}::bigint, ${conversation.messageCount}::integer, ${eventValues(eventRowValues(draft))})`.execute(trx);
   const set = [
     sql`last_seq = ${seq}::bigint`,
     sql`updated_at = ${event.at}::bigint`,
@@ -222,6 +221,6 @@ async function appendOther(ctx: AppendContext, trx: Transaction<unknown>, draft:
   if (changes.avatarUrl !== undefined) set.push(sql`avatar_url = ${changes.avatarUrl}::text`);
   if (changes.metadata !== undefined) set.push(sql`metadata = ${jsonOrNull(changes.metadata)}::jsonb`);
   if (changes.messageTtlSeconds !== undefined) set.push(sql`message_ttl_seconds = ${changes.messageTtlSeconds}::integer`);
-  const updated = await sql<Row>`update ${t('conversations')} set ${sql.join(set)} where id = ${cid}::uuid returning *`.execute(trx);
+  const updated = await sql<Row>`update ${t('conversations')} set ${sql.join(set)} where id = ${cid} returning *`.execute(trx);
   return { event, conversation: toConversation(updated.rows[0]!), duplicate: false };
 }

@@ -48,7 +48,7 @@ function initial(t: TableRef, schema: string | undefined): Migration {
           primary key (owner_id, user_id)
         )`,
         sql`create table ${t('conversations')} (
-          id uuid primary key,
+          id text collate "C" primary key,
           last_seq bigint not null,
           message_count bigint not null,
           last_activity_at bigint not null,
@@ -68,7 +68,7 @@ function initial(t: TableRef, schema: string | undefined): Migration {
         sql`create index ${idx('conversations_channels_idx')} on ${t('conversations')} (id) where kind = 'channel'`,
         sql`create index ${idx('conversations_ttl_idx')} on ${t('conversations')} (id) where message_ttl_seconds is not null`,
         sql`create table ${t('members')} (
-          conversation_id uuid not null,
+          conversation_id text collate "C" not null,
           user_id text collate "C" not null,
           join_seq bigint not null,
           left_seq bigint,
@@ -84,13 +84,13 @@ function initial(t: TableRef, schema: string | undefined): Migration {
         )`,
         sql`create index ${idx('members_user_idx')} on ${t('members')} (user_id)`,
         sql`create table ${t('events')} (
-          conversation_id uuid not null,
+          conversation_id text collate "C" not null,
           seq bigint not null,
           at bigint not null,
           ord integer not null,
           type smallint not null,
           actor_id text collate "C" not null,
-          id uuid,
+          id text,
           target bigint,
           created_at bigint,
           edited_at bigint,
@@ -113,13 +113,13 @@ function initial(t: TableRef, schema: string | undefined): Migration {
         sql`create index ${idx('events_deleted_idx')} on ${t('events')} (deleted_at) where deleted_at is not null`,
         sql`create table ${t('hidden')} (
           user_id text collate "C" not null,
-          conversation_id uuid not null,
+          conversation_id text collate "C" not null,
           seq bigint not null,
           primary key (user_id, conversation_id, seq)
         )`,
         sql`create table ${t('calls')} (
           id text collate "C" primary key,
-          conversation_id uuid not null,
+          conversation_id text collate "C" not null,
           started_at bigint not null,
           status text not null,
           participant_ids text[] not null,

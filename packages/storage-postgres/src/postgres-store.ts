@@ -5,7 +5,7 @@ import { append } from './append.js';
 import { jsonOrNull, pairKey, toCall, toContact, toConversation, toEvent, toMember, toStoredMessage, toUser } from './rows.js';
 import type { Row } from './rows.js';
 import { toTsQuery } from './search-query.js';
-import { MESSAGE_TYPE, MUTATION_TYPES, isUuid, tableRef } from './tables.js';
+import { MESSAGE_TYPE, MUTATION_TYPES, tableRef } from './tables.js';
 import { visibleMessage } from '@parley/core';
 
 /** Options of {@link createPostgresStore}. */
@@ -41,9 +41,6 @@ export function createPostgresStore<DB>(options: PostgresStoreOptions<DB>): Chat
     member: toMember(r.member as Row),
     unread: Number(r.unread),
   });
-  /** `column < value` for a uuid column, also for a cursor value that is not a uuid (compared as text). */
-  const uuidBelow = (column: RawBuilder<unknown>, value: string) =>
-    isUuid(value) ? sql`${column} < ${value}::uuid` : sql`${column}::text < ${value}`;
 
   const store: ChatStore = {
     capabilities: { ...POSTGRES_CAPABILITIES },
@@ -65,7 +62,9 @@ export function createPostgresStore<DB>(options: PostgresStoreOptions<DB>): Chat
     },
     async getUsers(ids) {
       if (ids.length === 0) return [];
-      return (await rows(sql<Row>`select * from ${t('users')} where id = any(${ids}::text[])`)).map(toUser);
+      const found = new Map((await rows(sql<Row>`select * from ${t('users')} where id = any(${ids}::text[])`)).map((r) => [String(r.id), toUser(r)]));
+      // in the order asked for, like the reference store
+      return ids.flatMap((id) => (found.has(id) ? [found.get(id)!] : []));
     },
     async searchUsers({ query, limit }) {
       return (
@@ -127,7 +126,7 @@ export function createPostgresStore<DB>(options: PostgresStoreOptions<DB>): Chat
         with c as (
           insert into ${t('conversations')} (id, last_seq, message_count, last_activity_at, created_at, updated_at, member_count,
             kind, created_by, direct_pair, title, avatar_url, metadata)
-          values (${input.id}::uuid, 1, 0, ${input.now}, ${input.now}, ${input.now}, ${input.members.length},
+          values (${input.id}, 1, 0, ${input.now}, ${input.now}, ${input.now}, ${input.members.length},
             ${input.kind}, ${input.createdBy}, ${pair}::text, ${input.title}::text, ${input.avatarUrl}::text, ${jsonOrNull(input.metadata)}::jsonb)
           on conflict (direct_pair) do nothing
           returning *
@@ -146,8 +145,7 @@ export function createPostgresStore<DB>(options: PostgresStoreOptions<DB>): Chat
       return { conversation: toConversation(existing), created: false };
     },
     async getConversation(id) {
-      if (!isUuid(id)) return null;
-      const row = await first(sql<Row>`select * from ${t('conversations')} where id = ${id}::uuid`);
+      const row = await first(sql<Row>`select * from ${t('conversations')} where id = ${id}`);
       return row ? toConversation(row) : null;
     },
     async findDirect(pair) {
@@ -155,7 +153,7 @@ export function createPostgresStore<DB>(options: PostgresStoreOptions<DB>): Chat
       return row ? toConversation(row) : null;
     },
     async listChannels({ query, afterId, limit }) {
-      const after = afterId === undefined ? sql`true` : isUuid(afterId) ? sql`id > ${afterId}::uuid` : sql`id::text > ${afterId}`;
+      const after = afterId === undefined ? sql`true` : sql`id > ${afterId}`;
       const match = query === undefined ? sql`true` : sql`strpos(lower(coalesce(title, '')), ${query.toLowerCase()}) > 0`;
       return (
         await rows(sql<Row>`select * from ${t('conversations')} where kind = 'channel' and ${after} and ${match} order by id limit ${limit}`)
@@ -164,27 +162,23 @@ export function createPostgresStore<DB>(options: PostgresStoreOptions<DB>): Chat
 
     // ---------------------------------------------------------------- members
     async getMember(conversationId, userId) {
-      if (!isUuid(conversationId)) return null;
-      const row = await first(sql<Row>`select * from ${t('members')} where conversation_id = ${conversationId}::uuid and user_id = ${userId}`);
+      const row = await first(sql<Row>`select * from ${t('members')} where conversation_id = ${conversationId} and user_id = ${userId}`);
       return row ? toMember(row) : null;
     },
     async listMembers({ conversationId, afterUserId, limit }) {
-      if (!isUuid(conversationId)) return [];
       const after = afterUserId === undefined ? sql`true` : sql`user_id > ${afterUserId}`;
       return (
-        await rows(sql<Row>`select * from ${t('members')} where conversation_id = ${conversationId}::uuid and left_seq is null and ${after}
+        await rows(sql<Row>`select * from ${t('members')} where conversation_id = ${conversationId} and left_seq is null and ${after}
           order by user_id limit ${limit}`)
       ).map(toMember);
     },
     async memberIds(conversationId) {
-      if (!isUuid(conversationId)) return [];
-      const found = await rows(sql<Row>`select user_id from ${t('members')} where conversation_id = ${conversationId}::uuid and left_seq is null`);
+      const found = await rows(sql<Row>`select user_id from ${t('members')} where conversation_id = ${conversationId} and left_seq is null`);
       return found.map((r) => String(r.user_id));
     },
     async setMuted({ conversationId, userId, mutedUntil, now }) {
-      if (!isUuid(conversationId)) return null;
       const row = await first(sql<Row>`update ${t('members')} set muted_until = ${mutedUntil}::bigint, updated_at = ${now}::bigint
-        where conversation_id = ${conversationId}::uuid and user_id = ${userId} returning *`);
+        where conversation_id = ${conversationId} and user_id = ${userId} returning *`);
       return row ? toMember(row) : null;
     },
 
@@ -192,28 +186,26 @@ export function createPostgresStore<DB>(options: PostgresStoreOptions<DB>): Chat
     append: (input) => append({ db, t }, input),
 
     async events({ conversationId, after, before, minSeq, maxSeq, limit, timelineOnly }) {
-      if (!isUuid(conversationId) || limit <= 0) return [];
+      if (limit <= 0) return [];
       const lo = Math.max(after !== undefined ? after + 1 : 1, minSeq ?? 1);
       const hiBounds = [before !== undefined ? before - 1 : undefined, maxSeq].filter((v): v is number => v !== undefined);
       const hi = hiBounds.length ? sql`and seq <= ${Math.min(...hiBounds)}::bigint` : sql``;
       const timeline = timelineOnly ? sql`and type <> all(${MUTATION_TYPES}::smallint[])` : sql``;
       const order = after !== undefined ? sql`asc` : sql`desc`;
       const found = await rows(sql<Row>`select * from ${t('events')}
-        where conversation_id = ${conversationId}::uuid and seq >= ${lo}::bigint ${hi} ${timeline}
+        where conversation_id = ${conversationId} and seq >= ${lo}::bigint ${hi} ${timeline}
         order by seq ${order} limit ${limit}`);
       if (after === undefined) found.reverse();
       return found.map(toEvent);
     },
     async getMessage(conversationId, seq) {
-      if (!isUuid(conversationId)) return null;
       const row = await first(sql<Row>`select * from ${t('events')}
-        where conversation_id = ${conversationId}::uuid and seq = ${seq}::bigint and type = ${MESSAGE_TYPE}`);
+        where conversation_id = ${conversationId} and seq = ${seq}::bigint and type = ${MESSAGE_TYPE}`);
       return row ? visibleMessage(toStoredMessage(row)) : null;
     },
 
     // --------------------------------------------------------------- receipts
     async advanceWatermarks({ conversationId, userId, deliveredSeq, readSeq, now }) {
-      if (!isUuid(conversationId)) return null;
       const r = readSeq ?? 0;
       const d = deliveredSeq ?? 0;
       // One UPDATE; under concurrency Postgres re-evaluates it on the newest row version, so
@@ -226,15 +218,14 @@ export function createPostgresStore<DB>(options: PostgresStoreOptions<DB>): Chat
             else m.read_ord end,
           delivered_seq = greatest(m.delivered_seq, ${d}::bigint, ${r}::bigint, m.read_seq),
           updated_at = ${now}::bigint
-        where m.conversation_id = ${conversationId}::uuid and m.user_id = ${userId}
+        where m.conversation_id = ${conversationId} and m.user_id = ${userId}
           and (${r}::bigint > m.read_seq or greatest(${d}::bigint, ${r}::bigint, m.read_seq) > m.delivered_seq)
         returning m.*`);
       if (moved) return toMember(moved);
       return store.getMember(conversationId, userId);
     },
     async receipts(conversationId) {
-      if (!isUuid(conversationId)) return [];
-      return (await rows(sql<Row>`select * from ${t('members')} where conversation_id = ${conversationId}::uuid and left_seq is null`)).map(toMember);
+      return (await rows(sql<Row>`select * from ${t('members')} where conversation_id = ${conversationId} and left_seq is null`)).map(toMember);
     },
 
     // ------------------------------------------------------------------ inbox
@@ -242,7 +233,7 @@ export function createPostgresStore<DB>(options: PostgresStoreOptions<DB>): Chat
       const cursor =
         after === undefined
           ? sql`true`
-          : sql`(c.last_activity_at < ${after.lastActivityAt}::bigint or (c.last_activity_at = ${after.lastActivityAt}::bigint and ${uuidBelow(sql`c.id`, after.conversationId)}))`;
+          : sql`(c.last_activity_at < ${after.lastActivityAt}::bigint or (c.last_activity_at = ${after.lastActivityAt}::bigint and c.id < ${after.conversationId}))`;
       const found = await rows(sql<Row>`
         select to_jsonb(c.*) as conversation, to_jsonb(m.*) as member, ${unread} as unread
         from ${t('members')} m join ${t('conversations')} c on c.id = m.conversation_id
@@ -270,14 +261,12 @@ export function createPostgresStore<DB>(options: PostgresStoreOptions<DB>): Chat
 
     // ----------------------------------------------------------- delete for me
     async hide({ userId, conversationId, seq }) {
-      if (!isUuid(conversationId)) return;
-      await sql`insert into ${t('hidden')} (user_id, conversation_id, seq) values (${userId}, ${conversationId}::uuid, ${seq}::bigint)
+      await sql`insert into ${t('hidden')} (user_id, conversation_id, seq) values (${userId}, ${conversationId}, ${seq}::bigint)
         on conflict do nothing`.execute(db);
     },
     async hiddenSeqs({ userId, conversationId }) {
-      if (!isUuid(conversationId)) return [];
       const found = await rows(sql<Row>`select seq from ${t('hidden')}
-        where user_id = ${userId} and conversation_id = ${conversationId}::uuid order by seq`);
+        where user_id = ${userId} and conversation_id = ${conversationId} order by seq`);
       return found.map((r) => Number(r.seq));
     },
 
@@ -285,14 +274,13 @@ export function createPostgresStore<DB>(options: PostgresStoreOptions<DB>): Chat
     async search({ userId, query, conversationId, before, limit }) {
       const tsquery = toTsQuery(query);
       if (tsquery === null || limit <= 0) return [];
-      if (conversationId !== undefined && !isUuid(conversationId)) return [];
-      const only = conversationId === undefined ? sql`true` : sql`m.conversation_id = ${conversationId}::uuid`;
+      const only = conversationId === undefined ? sql`true` : sql`m.conversation_id = ${conversationId}`;
       const created = sql`coalesce(e.created_at, e.at)`;
       const cursor =
         before === undefined
           ? sql`true`
           : sql`(${created} < ${before.createdAt}::bigint or (${created} = ${before.createdAt}::bigint and (
-              ${uuidBelow(sql`e.conversation_id`, before.conversationId)} or (e.conversation_id::text = ${before.conversationId} and e.seq < ${before.seq}::bigint))))`;
+              e.conversation_id < ${before.conversationId} or (e.conversation_id = ${before.conversationId} and e.seq < ${before.seq}::bigint))))`;
       const found = await rows(sql<Row>`
         select e.* from ${t('members')} m
         join ${t('events')} e on e.conversation_id = m.conversation_id
@@ -315,9 +303,8 @@ export function createPostgresStore<DB>(options: PostgresStoreOptions<DB>): Chat
       return row ? toCall(row) : null;
     },
     async activeCall(conversationId) {
-      if (!isUuid(conversationId)) return null;
       const row = await first(sql<Row>`select body from ${t('calls')}
-        where conversation_id = ${conversationId}::uuid and status in ('ringing', 'active') limit 1`);
+        where conversation_id = ${conversationId} and status in ('ringing', 'active') limit 1`);
       return row ? toCall(row) : null;
     },
     async listCalls({ userId, before, limit }) {

@@ -50,10 +50,3 @@ export const MUTATION_TYPES = [
 export const EVENT_TYPE_NAMES: Record<number, keyof typeof EVENT_TYPE_CODES> = Object.fromEntries(
   Object.entries(EVENT_TYPE_CODES).map(([name, code]) => [code, name]),
 ) as Record<number, keyof typeof EVENT_TYPE_CODES>;
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-/** Conversation ids are stored as `uuid`; anything else cannot name a stored conversation. */
-export function isUuid(id: string): boolean {
-  return UUID.test(id);
-}

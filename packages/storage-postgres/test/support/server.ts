@@ -1,12 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { Kysely, PostgresDialect, sql } from 'kysely';
-import pg from 'pg';
+import type pg from 'pg';
+import { Client, createPool } from './pg.js';
 
 /** The server the server-backed tests use. */
 export const SERVER_URL = process.env.PARLEY_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
 async function reachable(url: string): Promise<string | null> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3000 });
+  const client = new Client({ connectionString: url, connectionTimeoutMillis: 3000 });
   try {
     await client.connect();
     await client.query('select 1');
@@ -39,7 +40,7 @@ export function randomSchema(prefix = 'parley_t'): string {
 
 /** A pool-backed kysely instance on the test server. */
 export function serverDb(max = 10): { db: Kysely<unknown>; pool: pg.Pool } {
-  const pool = new pg.Pool({ connectionString: SERVER_URL, max });
+  const pool = createPool({ connectionString: SERVER_URL, max });
   pool.on('error', () => {}); // terminated idle clients are replaced on next use
   return { db: new Kysely<unknown>({ dialect: new PostgresDialect({ pool }) }), pool };
 }
