@@ -1,0 +1,33 @@
+import type { Chat } from '@parley/core';
+
+/** The user who owns the seeded channels and writes their welcome messages. */
+export const SEED_USER = { id: 'parley', displayName: 'Parley' } as const;
+
+/** The public channels created on first start. */
+export const SEED_CHANNELS = [
+  {
+    title: 'general',
+    welcome:
+      'Welcome to #general! This is a public channel: anyone can join, read and write. Try replying to this message, reacting to it, or start a direct chat from the ✎ button.',
+  },
+  { title: 'random', welcome: 'Anything goes in #random. Drop an image here to see attachments at work.' },
+] as const;
+
+/**
+ * Create the demo's public channels on first start (when no channel exists yet). Idempotent:
+ * later starts find the channels and do nothing. Returns the titles created.
+ */
+export async function seedChannels(chat: Chat): Promise<string[]> {
+  await chat.upsertUser({ ...SEED_USER, statusText: 'Demo host' });
+  const parley = chat.as(SEED_USER.id);
+  const existing = await parley.listChannels({ limit: 50 });
+  const have = new Set(existing.items.map((c) => c.title));
+  const created: string[] = [];
+  for (const { title, welcome } of SEED_CHANNELS) {
+    if (have.has(title)) continue;
+    const channel = await parley.createChannel({ title, metadata: { seeded: true } });
+    await parley.send({ conversationId: channel.id, clientId: `seed-${title}`, text: welcome });
+    created.push(title);
+  }
+  return created;
+}
