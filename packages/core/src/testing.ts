@@ -15,6 +15,7 @@
 import { describe } from 'vitest';
 import type { ChatStore } from './store.js';
 import type { PubSub } from './pubsub.js';
+import { authorizationSuite } from './testing/authorization.js';
 import { concurrencySuite } from './testing/concurrency.js';
 import { idempotencySuite } from './testing/idempotency.js';
 import { resolveCapabilities, type PubSubConformanceOptions, type ResolvedStoreOptions, type StoreConformanceOptions } from './testing/options.js';
@@ -42,6 +43,7 @@ export function runStoreConformance(options: StoreConformanceOptions): void {
     idempotencySuite(o);
     receiptsSuite(o);
     visibilitySuite(o);
+    authorizationSuite(o);
     concurrencySuite(o);
   });
 }
