@@ -1,0 +1,778 @@
+import type {
+  AnyParamsOf,
+  AnyResultOf,
+  Contact,
+  ConversationEvent,
+  Member,
+  Message,
+  Presence,
+  PushFrame,
+  Receipt,
+  SyncResult,
+  WireOpResults,
+} from '@parley/protocol';
+import EventEmitter from 'eventemitter3';
+import { resolveBackoff, type BackoffOptions } from './backoff.js';
+import { Connection, type ConnectionState, type StateDetail } from './connection.js';
+import { ParleyError, isParleyError, isTransient } from './errors.js';
+import { OP_NAMES, type Api, type ClientOpName, type RequestOptions } from './ops.js';
+import { memoryOutbox, type OutboxItem, type OutboxStorage, type SendParams } from './outbox.js';
+import { TypingState, type PresenceSnapshot } from './state/ephemeral.js';
+import { InboxState, type InboxSnapshot } from './state/inbox.js';
+import { ConversationMessages, MessagesSnapshotBuilder, type MessagesSnapshot } from './state/messages.js';
+import { Cell, type View } from './state/view.js';
+import type { WebSocketConstructor, WindowLike } from './transport.js';
+import { randomId } from './uuid.js';
+
+/** Options of {@link createClient}. Only `url` and a token source are required. */
+export interface ClientOptions {
+  /** WebSocket URL of the Parley server, e.g. `wss://chat.example.com/parley`. Never put the token in it. */
+  url: string;
+  /** A bearer token for the host app's `authenticate` hook. Give this or `getToken`. */
+  token?: string;
+  /**
+   * Called for a token before the first connect when `token` is absent, and again whenever the
+   * server rejects the current one (close 4001, 4003). Without it a rejected token stops the client
+   * in the `auth_failed` state.
+   */
+  getToken?: () => string | Promise<string>;
+  /** The WebSocket class. Default: `globalThis.WebSocket` (browsers, Node >= 22). In Node 20 pass `WebSocket` from `ws`. */
+  WebSocket?: WebSocketConstructor;
+  /** Where unacknowledged messages survive restarts. Default: {@link memoryOutbox}. */
+  storage?: OutboxStorage;
+  /** For online/offline awareness: the browser `window` (the default when it exists); `null` disables it. */
+  window?: WindowLike | null;
+  /** Reconnect backoff (exponential, full jitter). */
+  reconnect?: BackoffOptions;
+  /** Reply timeout of every request in ms. Default 15 000. */
+  requestTimeoutMs?: number;
+  /** Application-level ping interval in ms to notice dead sockets; 0 disables. Default 25 000. */
+  pingIntervalMs?: number;
+  /** Messages kept per conversation (the newest ones); older pages load on demand. Default 200. */
+  messageWindow?: number;
+  /** Page size of history reads. Default 50 (at most 200). */
+  pageSize?: number;
+  /** Send attempts before a message becomes `failed`. Default 5. */
+  maxSendAttempts?: number;
+  /** Tell the server when messages from others reached this device (`markDelivered`). Default true. */
+  autoDeliver?: boolean;
+  /** Connect at once. Default true; with false call `client.connect()`. */
+  autoConnect?: boolean;
+  /** Random source for the backoff jitter (tests). */
+  random?: () => number;
+}
+
+/** A state view change: which view, and for per-conversation views which conversation. */
+export interface ViewChange {
+  view: 'inbox' | 'messages' | 'typing' | 'presence' | 'contacts' | 'outbox' | 'connection';
+  conversationId?: string;
+}
+
+/** Snapshot of the connection view. */
+export interface ConnectionSnapshot {
+  state: ConnectionState;
+  detail: StateDetail;
+  /** The authenticated user, once known. */
+  userId: string | null;
+}
+
+type Push<E extends PushFrame['ev']> = Extract<PushFrame, { ev: E }>;
+
+/** Events of a {@link ParleyClient} (eventemitter3; `client.on('event', fn)`). */
+export interface ClientEvents {
+  /** The connection state changed. */
+  state: (state: ConnectionState, detail: StateDetail) => void;
+  /** Connected, authenticated and caught up. */
+  ready: (userId: string) => void;
+  /** Every push frame as received. */
+  push: (frame: PushFrame) => void;
+  /** A conversation event the client had not seen before (pushed or fetched while catching up), once per (conversationId, seq). */
+  event: (event: ConversationEvent) => void;
+  /** A member's watermarks moved. */
+  receipt: (receipt: Receipt) => void;
+  /** Someone started or stopped typing. */
+  typing: (frame: Push<'typing'>) => void;
+  /** A user's presence changed. */
+  presence: (presence: Presence) => void;
+  /** A call-signalling payload from another participant. */
+  signal: (frame: Push<'signal'>) => void;
+  /** A contact changed on another device. */
+  contact: (frame: Push<'contact'>) => void;
+  /** The user's own membership settings changed on another device. */
+  member: (member: Member) => void;
+  /** A message was hidden for this user on another device. */
+  hidden: (frame: Push<'hidden'>) => void;
+  /** The server asked for a resume; the client runs it. */
+  resume: (frame: Push<'resume'>) => void;
+  /** A state view changed. */
+  change: (change: ViewChange) => void;
+  /** A non-fatal failure (a failed resume step, a storage error). The client keeps going. */
+  error: (error: unknown) => void;
+}
+
+/** Input of {@link ParleyClient.send}: the `send` parameters; `clientId` is generated when absent. */
+export type SendInput = Omit<SendParams, 'clientId'> & { clientId?: string };
+
+/** What {@link ParleyClient.send} returns at once. */
+export interface SendHandle {
+  /** The idempotency key; the pending message's `key`. */
+  clientId: string;
+  /** Resolves with the server's message on the ack; rejects with a {@link ParleyError} when the message fails. */
+  message: Promise<Message>;
+}
+
+interface Waiter {
+  resolve(m: Message): void;
+  reject(e: Error): void;
+}
+
+const HISTORY_MAX = 200;
+
+/**
+ * The Parley client: one logical connection (reconnecting and resuming by itself), typed
+ * requests, typed events and the local state views. Create it with {@link createClient}.
+ */
+export class ParleyClient extends EventEmitter<ClientEvents> {
+  /** One typed method per protocol operation: `client.api.search({ query })`. */
+  readonly api: Api;
+  /** Connection state, user id. */
+  readonly connection: View<ConnectionSnapshot>;
+  /** The inbox: conversations with last message and unread count. */
+  readonly inbox: View<InboxSnapshot>;
+  /** Presence of users, by id. */
+  readonly presence: View<PresenceSnapshot>;
+  /** The user's contacts. */
+  readonly contacts: View<readonly Contact[]>;
+  /** Messages not yet acknowledged by the server. */
+  readonly outbox: View<readonly OutboxItem[]>;
+
+  readonly #conn: Connection;
+  readonly #storage: OutboxStorage;
+  readonly #window: number;
+  readonly #pageSize: number;
+  readonly #maxAttempts: number;
+  readonly #autoDeliver: boolean;
+  #me: string | null = null;
+  #detail: StateDetail = {};
+  #cursor: string | undefined;
+  #queue: Promise<unknown> = Promise.resolve();
+  readonly #inboxState = new InboxState();
+  readonly #convs = new Map<string, ConversationMessages>();
+  readonly #msgViews = new Map<string, { cell: Cell<MessagesSnapshot>; builder: MessagesSnapshotBuilder }>();
+  readonly #typingState: TypingState;
+  readonly #typingViews = new Map<string, Cell<readonly string[]>>();
+  readonly #presenceMap = new Map<string, Presence>();
+  readonly #contactMap = new Map<string, Contact>();
+  #items: OutboxItem[] = [];
+  readonly #waiters = new Map<string, Waiter[]>();
+  #pumping = false;
+  #pumpTimer: ReturnType<typeof setTimeout> | undefined;
+  #saving: Promise<void> = Promise.resolve();
+  #syncTimer: ReturnType<typeof setTimeout> | undefined;
+  readonly #deliverTimers = new Map<string, ReturnType<typeof setTimeout>>();
+  readonly #outboxLoaded: Promise<void>;
+
+  constructor(options: ClientOptions) {
+    super();
+    if (!options.url) throw new ParleyError('INVALID', 'createClient: url is required');
+    if (options.token === undefined && !options.getToken) throw new ParleyError('INVALID', 'createClient: give token or getToken');
+    const WS = options.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
+    if (!WS) {
+      throw new ParleyError('INVALID', 'createClient: no global WebSocket here (Node < 22); pass { WebSocket } from the "ws" package');
+    }
+    const win = options.window === undefined ? (globalThis as { window?: WindowLike }).window : (options.window ?? undefined);
+    this.#storage = options.storage ?? memoryOutbox();
+    this.#window = Math.max(1, options.messageWindow ?? 200);
+    this.#pageSize = Math.min(HISTORY_MAX, Math.max(1, options.pageSize ?? 50));
+    this.#maxAttempts = Math.max(1, options.maxSendAttempts ?? 5);
+    this.#autoDeliver = options.autoDeliver ?? true;
+
+    this.connection = new Cell(() => ({ state: this.#conn.state, detail: this.#detail, userId: this.#me }));
+    this.inbox = new Cell(() => this.#inboxState.snapshot(Date.now()));
+    this.presence = new Cell(() => Object.freeze(Object.fromEntries(this.#presenceMap)));
+    this.contacts = new Cell(() => Object.freeze([...this.#contactMap.values()]));
+    this.outbox = new Cell(() => Object.freeze(this.#items.slice()));
+    this.#typingState = new TypingState((id) => this.#changed('typing', id));
+
+    const api: Record<string, unknown> = {};
+    for (const op of OP_NAMES) api[op] = (params?: unknown, opts?: RequestOptions) => this.request(op, params as never, opts);
+    this.api = api as Api;
+
+    this.#conn = new Connection({
+      url: options.url,
+      WebSocket: WS,
+      ...(options.token !== undefined ? { token: options.token } : {}),
+      ...(options.getToken ? { getToken: options.getToken } : {}),
+      requestTimeoutMs: options.requestTimeoutMs ?? 15_000,
+      pingIntervalMs: options.pingIntervalMs ?? 25_000,
+      backoff: resolveBackoff(options.reconnect),
+      ...(win ? { window: win } : {}),
+      ...(options.random ? { random: options.random } : {}),
+      onState: (state, detail) => {
+        this.#detail = detail;
+        this.#changed('connection');
+        this.emit('state', state, detail);
+        if (state === 'ready') {
+          this.emit('ready', this.#me!);
+          void this.#pump();
+        }
+        if (state === 'auth_failed' || state === 'closed') {
+          for (const item of this.#items) if (item.status === 'sending') this.#rejectWaiters(item.clientId, new ParleyError(state === 'closed' ? 'CLOSED' : 'AUTH_FAILED', `client ${state}`));
+        }
+      },
+      onPush: (frame) => this.#onPush(frame),
+      onOpen: (auth) => this.#serial(() => this.#resume(auth)),
+      onError: (error) => this.#error(error),
+    });
+
+    this.#outboxLoaded = this.#storage.load().then(
+      (items) => {
+        const known = new Set(this.#items.map((i) => i.clientId));
+        const loaded = items.filter((i) => !known.has(i.clientId));
+        if (loaded.length === 0) return;
+        this.#items = [...loaded, ...this.#items];
+        this.#changed('outbox');
+        for (const id of new Set(loaded.map((i) => i.conversationId))) this.#changed('messages', id);
+        void this.#pump();
+      },
+      (error: unknown) => this.#error(error),
+    );
+    if (options.autoConnect !== false) this.connect();
+  }
+
+  /** Current connection state. */
+  get state(): ConnectionState {
+    return this.#conn.state;
+  }
+
+  /** The authenticated user, once known. */
+  get userId(): string | null {
+    return this.#me;
+  }
+
+  /** Start connecting (only needed with `autoConnect: false`). */
+  connect(): void {
+    this.#conn.start();
+  }
+
+  /** Drop the socket and reconnect now (then resume). */
+  reconnect(): void {
+    this.#conn.reconnect();
+  }
+
+  /** Resolves when the client is next `ready` (at once when it is). Rejects if it closes or auth fails first. */
+  ready(): Promise<void> {
+    if (this.state === 'ready') return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const onState = (state: ConnectionState) => {
+        if (state === 'ready') resolve();
+        else if (state === 'closed' || state === 'auth_failed') reject(new ParleyError(state === 'closed' ? 'CLOSED' : 'AUTH_FAILED', `client ${state}`));
+        else return;
+        this.off('state', onState);
+      };
+      this.on('state', onState);
+    });
+  }
+
+  /**
+   * Send any operation and get its typed result. Requests wait for `ready` (bounded by the
+   * timeout); failures reject with a {@link ParleyError}. Results that carry state (receipts,
+   * presence, contacts) also update the views.
+   */
+  async request<K extends ClientOpName>(op: K, params: AnyParamsOf<K>, options: RequestOptions = {}): Promise<AnyResultOf<K>> {
+    const result = await this.#conn.request<AnyResultOf<K>>(op, params, options);
+    this.#absorb(op, result);
+    return result;
+  }
+
+  /** The messages of a conversation. Call {@link open} to load them. */
+  messages(conversationId: string): View<MessagesSnapshot> {
+    let v = this.#msgViews.get(conversationId);
+    if (!v) {
+      const builder = new MessagesSnapshotBuilder();
+      const cell = new Cell(() => builder.build(this.#convs.get(conversationId), conversationId, this.#items, this.#me));
+      v = { cell, builder };
+      this.#msgViews.set(conversationId, v);
+    }
+    return v.cell;
+  }
+
+  /** Users typing in a conversation (not the user themselves); entries expire by themselves. */
+  typing(conversationId: string): View<readonly string[]> {
+    let v = this.#typingViews.get(conversationId);
+    if (!v) {
+      v = new Cell(() => Object.freeze(this.#typingState.users(conversationId)));
+      this.#typingViews.set(conversationId, v);
+    }
+    return v;
+  }
+
+  /**
+   * Hold a conversation's messages locally: load the newest page, its members' receipts, and keep
+   * it current (pushes, gap fetches, resumes). Resolves when loaded; when offline it resolves at
+   * once and the next resume loads it.
+   */
+  open(conversationId: string): Promise<void> {
+    if (!this.#convs.has(conversationId)) this.#convs.set(conversationId, new ConversationMessages(conversationId, this.#window));
+    return this.#serial(async () => {
+      const conv = this.#convs.get(conversationId);
+      if (!conv || conv.loaded || !this.#conn.authenticated) return;
+      await this.#refresh(conv, false);
+    }).catch((error: unknown) => this.#quiet(error));
+  }
+
+  /** Load the page before the oldest message held. Resolves with whether even older ones exist. */
+  loadOlder(conversationId: string): Promise<{ hasMore: boolean }> {
+    return this.#serial(async () => {
+      const conv = this.#convs.get(conversationId);
+      if (!conv || !conv.loaded) throw new ParleyError('INVALID', `loadOlder: open(${JSON.stringify(conversationId)}) first`);
+      const before = conv.oldestSeq;
+      if (before === undefined && !conv.hasOlder) return { hasMore: false };
+      const res = await this.#conn.request<AnyResultOf<'history'>>('history', {
+        conversationId,
+        ...(before !== undefined ? { before } : {}),
+        limit: this.#pageSize,
+      }, { immediate: this.#conn.authenticated });
+      conv.insertOlder(res.events.flatMap((e) => (e.type === 'message' ? [e.message] : [])), res.hasMore);
+      this.#changed('messages', conversationId);
+      return { hasMore: res.hasMore };
+    });
+  }
+
+  /** Stop holding a conversation's messages (frees memory; the view empties). */
+  release(conversationId: string): void {
+    if (this.#convs.delete(conversationId)) this.#changed('messages', conversationId);
+  }
+
+  /**
+   * Send a message optimistically: it shows at once as `sending` in `messages(conversationId)`,
+   * goes out when connected, is retried across reconnects with the same clientId (the server
+   * deduplicates) and becomes `failed` after `maxSendAttempts` or on a permanent error.
+   */
+  send(input: SendInput): SendHandle {
+    const clientId = input.clientId ?? randomId();
+    const message = new Promise<Message>((resolve, reject) => {
+      const list = this.#waiters.get(clientId) ?? [];
+      list.push({ resolve, reject });
+      this.#waiters.set(clientId, list);
+    });
+    message.catch(() => {});
+    if (!this.#items.some((i) => i.clientId === clientId)) {
+      const item: OutboxItem = {
+        clientId,
+        conversationId: input.conversationId,
+        params: { ...input, clientId },
+        status: 'sending',
+        attempts: 0,
+        createdAt: Date.now(),
+        userId: this.#me,
+        error: null,
+      };
+      this.#setItems([...this.#items, item], item.conversationId);
+      void this.#pump();
+    }
+    return { clientId, message };
+  }
+
+  /** Retry a `failed` message with its original clientId. */
+  resend(clientId: string): SendHandle {
+    const item = this.#items.find((i) => i.clientId === clientId);
+    if (!item) throw new ParleyError('NOT_FOUND', `no outbox message ${clientId}`);
+    this.#replaceItem({ ...item, status: 'sending', attempts: 0, error: null });
+    return this.send({ ...item.params, clientId });
+  }
+
+  /** Drop a message from the outbox (a failed one the user gave up on). */
+  discard(clientId: string): void {
+    const item = this.#items.find((i) => i.clientId === clientId);
+    if (!item) return;
+    this.#setItems(this.#items.filter((i) => i !== item), item.conversationId);
+    this.#rejectWaiters(clientId, new ParleyError('CLOSED', 'discarded'));
+  }
+
+  /** Move the read watermark to `seq` (default: the conversation's last seq). Unread counts follow. */
+  async markRead(conversationId: string, seq?: number): Promise<Receipt> {
+    const target = seq ?? this.#inboxState.get(conversationId)?.conversation.lastSeq ?? this.#convs.get(conversationId)?.appliedSeq ?? 0;
+    return this.request('markRead', { conversationId, seq: Math.max(1, target) });
+  }
+
+  /** Tell the members the user is (or stopped) typing. */
+  async setTyping(conversationId: string, typing = true): Promise<void> {
+    await this.request('typing', { conversationId, typing });
+  }
+
+  /** Close the connection for good. Pending messages stay in the outbox storage. */
+  close(): void {
+    clearTimeout(this.#syncTimer);
+    clearTimeout(this.#pumpTimer);
+    for (const t of this.#deliverTimers.values()) clearTimeout(t);
+    this.#deliverTimers.clear();
+    this.#typingState.clear();
+    this.#conn.close();
+  }
+
+  // ---------------------------------------------------------------- internals
+
+  #serial<T>(job: () => Promise<T>): Promise<T> {
+    const run = this.#queue.then(job);
+    this.#queue = run.catch(() => {});
+    return run;
+  }
+
+  #error(error: unknown): void {
+    this.emit('error', error);
+  }
+
+  /** Errors from a dropped connection are expected (the resume repairs); others are reported. */
+  #quiet(error: unknown): void {
+    if (isParleyError(error) && (error.code === 'DISCONNECTED' || error.code === 'CLOSED' || error.code === 'AUTH_FAILED')) return;
+    this.#error(error);
+  }
+
+  #changed(view: ViewChange['view'], conversationId?: string): void {
+    const cell =
+      view === 'messages' ? this.#msgViews.get(conversationId!)?.cell
+      : view === 'typing' ? this.#typingViews.get(conversationId!)
+      : view === 'inbox' ? this.inbox
+      : view === 'presence' ? this.presence
+      : view === 'contacts' ? this.contacts
+      : view === 'outbox' ? this.outbox
+      : this.connection;
+    (cell as Cell<unknown> | undefined)?.invalidate();
+    this.emit('change', conversationId === undefined ? { view } : { view, conversationId });
+  }
+
+  #req<R>(op: ClientOpName, params: unknown): Promise<R> {
+    return this.#conn.request<R>(op, params, { immediate: true });
+  }
+
+  #absorb(op: ClientOpName, result: unknown): void {
+    if (op === 'presence') for (const p of result as Presence[]) this.#setPresence(p);
+    else if (op === 'markRead' || op === 'markDelivered') this.#applyReceipt(result as Receipt);
+    else if (op === 'receipts') for (const r of result as Receipt[]) this.#applyReceipt(r);
+    else if (op === 'listContacts') this.#setContacts(result as Contact[], true);
+  }
+
+  #setPresence(p: Presence): void {
+    this.#presenceMap.set(p.userId, p);
+    this.#changed('presence');
+  }
+
+  #setContacts(contacts: readonly Contact[], reset: boolean): void {
+    if (reset) this.#contactMap.clear();
+    for (const c of contacts) this.#contactMap.set(c.userId, c);
+    if (reset || contacts.length > 0) this.#changed('contacts');
+  }
+
+  #onPush(frame: PushFrame): void {
+    this.emit('push', frame);
+    switch (frame.ev) {
+      case 'typing':
+        if (frame.userId !== this.#me) this.#typingState.set(frame.conversationId, frame.userId, frame.typing, frame.expiresInMs);
+        this.emit('typing', frame);
+        return;
+      case 'presence':
+        this.#setPresence(frame.presence);
+        this.emit('presence', frame.presence);
+        return;
+      case 'signal':
+        this.emit('signal', frame);
+        return;
+      case 'contact':
+        if (frame.removed) {
+          if (this.#contactMap.delete(frame.contact.userId)) this.#changed('contacts');
+        } else this.#setContacts([frame.contact], false);
+        this.emit('contact', frame);
+        return;
+      default:
+        void this.#serial(() => this.#onOrderedPush(frame)).catch((error: unknown) => this.#quiet(error));
+    }
+  }
+
+  /** Pushes that must be applied in order with resumes and gap fetches. */
+  async #onOrderedPush(frame: PushFrame): Promise<void> {
+    switch (frame.ev) {
+      case 'event': {
+        const event = frame.event;
+        const conv = this.#convs.get(event.conversationId);
+        if (conv?.loaded && event.seq > conv.appliedSeq + 1) await this.#catchUp(conv);
+        const entry = this.#inboxState.get(event.conversationId);
+        if (entry && event.seq > entry.conversation.lastSeq + 1 && !conv?.loaded) this.#scheduleSync();
+        this.#applyEvent(event);
+        return;
+      }
+      case 'receipt':
+        this.#applyReceipt(frame.receipt);
+        this.emit('receipt', frame.receipt);
+        return;
+      case 'member':
+        if (this.#inboxState.applyMember(frame.member)) this.#changed('inbox');
+        this.emit('member', frame.member);
+        return;
+      case 'hidden': {
+        const conv = this.#convs.get(frame.conversationId);
+        if (conv?.remove(frame.seq)) this.#changed('messages', frame.conversationId);
+        this.emit('hidden', frame);
+        return;
+      }
+      case 'resume':
+        this.emit('resume', frame);
+        if (this.#conn.authenticated) await this.#catchUpAll(true);
+        return;
+      default:
+        return;
+    }
+  }
+
+  /** Apply one conversation event to the inbox and the held messages, deduplicated by (conversationId, seq). */
+  #applyEvent(event: ConversationEvent): void {
+    const me = this.#me ?? '';
+    const inbox = this.#inboxState.applyEvent(event, me);
+    if (inbox === 'applied') this.#changed('inbox');
+    else if (inbox === 'unknown') this.#scheduleSync();
+    let fresh = inbox !== 'duplicate';
+    const conv = this.#convs.get(event.conversationId);
+    if (conv?.loaded) {
+      if (event.seq > conv.appliedSeq) {
+        conv.apply(event);
+        conv.appliedSeq = event.seq;
+        this.#changed('messages', event.conversationId);
+        fresh = true;
+      } else fresh = false;
+    }
+    if (event.type === 'message') {
+      const m = event.message;
+      if (m.senderId === me && m.clientId !== null) this.#acked(m);
+      else {
+        this.#typingState.stop(m.conversationId, m.senderId);
+        if (this.#autoDeliver && fresh) this.#deliver(m.conversationId, m.seq);
+      }
+    }
+    if (fresh) this.emit('event', event);
+  }
+
+  #applyReceipt(receipt: Receipt): void {
+    const conv = this.#convs.get(receipt.conversationId);
+    if (conv?.applyReceipt(receipt)) this.#changed('messages', receipt.conversationId);
+    if (receipt.userId !== this.#me) return;
+    const result = this.#inboxState.applyOwnReceipt(receipt, (after) => this.#countUnread(conv, after));
+    if (result !== 'unchanged') this.#changed('inbox');
+    if (result === 'resync') this.#scheduleSync();
+  }
+
+  #countUnread(conv: ConversationMessages | undefined, after: number): number | undefined {
+    if (!conv?.loaded) return undefined;
+    const entry = this.#inboxState.get(conv.conversationId);
+    if (entry && conv.appliedSeq < entry.conversation.lastSeq) return undefined;
+    if (conv.hasOlder && (conv.oldestSeq ?? Infinity) > after + 1) return undefined;
+    let n = 0;
+    for (const m of conv.list()) if (m.seq > after && m.senderId !== this.#me) n++;
+    return n;
+  }
+
+  #deliver(conversationId: string, seq: number): void {
+    const entry = this.#inboxState.get(conversationId);
+    if (entry && entry.member.deliveredSeq >= seq) return;
+    clearTimeout(this.#deliverTimers.get(conversationId));
+    this.#deliverTimers.set(
+      conversationId,
+      setTimeout(() => {
+        this.#deliverTimers.delete(conversationId);
+        if (this.state !== 'ready') return;
+        this.request('markDelivered', { conversationId, seq }).catch((error: unknown) => this.#quiet(error));
+      }, 50),
+    );
+  }
+
+  #scheduleSync(): void {
+    if (this.#syncTimer !== undefined) return;
+    this.#syncTimer = setTimeout(() => {
+      this.#syncTimer = undefined;
+      if (!this.#conn.authenticated) return;
+      void this.#serial(() => this.#sync()).catch((error: unknown) => this.#quiet(error));
+    }, 50);
+  }
+
+  /** Ask the server what changed since the cursor; its entries are the truth for unread counts. */
+  async #sync(): Promise<void> {
+    const res = await this.#req<SyncResult>('sync', this.#cursor === undefined ? {} : { since: this.#cursor });
+    if (res.reset) this.#inboxState.clear();
+    this.#inboxState.applyEntries(res.entries);
+    this.#setContacts(res.contacts, res.reset);
+    this.#cursor = res.cursor;
+    this.#changed('inbox');
+  }
+
+  /** The resume procedure, run after every (re)connect and authentication. */
+  async #resume(auth: WireOpResults['auth']): Promise<void> {
+    if (this.#me !== null && this.#me !== auth.userId) this.#forgetUser();
+    this.#me = auth.userId;
+    await this.#outboxLoaded;
+    let dropped = false;
+    const items = this.#items.flatMap((i) => {
+      if (i.userId === null) return [{ ...i, userId: auth.userId }];
+      if (i.userId === auth.userId) return [i];
+      dropped = true;
+      return [];
+    });
+    if (dropped || items.some((i, n) => i !== this.#items[n])) this.#setItems(items);
+    await this.#catchUpAll(false);
+  }
+
+  async #catchUpAll(refreshHidden: boolean): Promise<void> {
+    await this.#sync();
+    await Promise.all([...this.#convs.values()].map((conv) => this.#refresh(conv, refreshHidden || conv.loaded)));
+  }
+
+  /** Bring one held conversation up to date: newest page if needed, the gap after the last seq held, receipts, hidden. */
+  async #refresh(conv: ConversationMessages, refreshHidden: boolean): Promise<void> {
+    const id = conv.conversationId;
+    const entry = this.#inboxState.get(id);
+    if (conv.loaded && entry && entry.conversation.lastSeq - conv.appliedSeq > conv.limit) conv.clear();
+    const [receipts, hidden] = await Promise.all([
+      this.#req<Receipt[]>('receipts', { conversationId: id }).catch((error: unknown) => (isParleyError(error, 'FORBIDDEN') ? [] : Promise.reject(error))),
+      refreshHidden && conv.loaded ? this.#req<number[]>('hidden', { conversationId: id }) : Promise.resolve([]),
+      conv.loaded ? Promise.resolve() : this.#loadNewest(conv),
+    ]);
+    for (const r of receipts) conv.applyReceipt(r);
+    for (const seq of hidden) conv.remove(seq);
+    await this.#catchUp(conv);
+    this.#changed('messages', id);
+  }
+
+  async #loadNewest(conv: ConversationMessages): Promise<void> {
+    const res = await this.#req<AnyResultOf<'history'>>('history', { conversationId: conv.conversationId, limit: this.#pageSize });
+    if (!this.#convs.has(conv.conversationId)) return;
+    for (const e of res.events) if (e.type === 'message') conv.insert(e.message);
+    conv.appliedSeq = Math.max(conv.appliedSeq, res.events.at(-1)?.seq ?? 0);
+    conv.hasOlder = res.hasMore;
+    conv.loaded = true;
+  }
+
+  /** Fetch every event after the last seq applied (`all: true`), page by page, until the server has no more. */
+  async #catchUp(conv: ConversationMessages): Promise<void> {
+    if (!conv.loaded) return;
+    for (;;) {
+      const res = await this.#req<AnyResultOf<'history'>>('history', {
+        conversationId: conv.conversationId,
+        after: conv.appliedSeq,
+        all: true,
+        limit: HISTORY_MAX,
+      });
+      for (const e of res.events) this.#applyEvent(e);
+      const last = res.events.at(-1)?.seq;
+      if (last !== undefined && last > conv.appliedSeq) conv.appliedSeq = last;
+      if (!res.hasMore || last === undefined) return;
+    }
+  }
+
+  /** Another user signed in on this client: drop everything that belonged to the previous one. */
+  #forgetUser(): void {
+    this.#inboxState.clear();
+    this.#cursor = undefined;
+    for (const conv of this.#convs.values()) conv.clear();
+    this.#presenceMap.clear();
+    this.#contactMap.clear();
+    this.#typingState.clear();
+    this.#changed('inbox');
+    this.#changed('presence');
+    this.#changed('contacts');
+    for (const id of this.#msgViews.keys()) this.#changed('messages', id);
+  }
+
+  // ---------------------------------------------------------------- outbox
+
+  #setItems(items: OutboxItem[], conversationId?: string): void {
+    const before = this.#items;
+    this.#items = items;
+    this.#changed('outbox');
+    const touched = new Set<string>();
+    if (conversationId !== undefined) touched.add(conversationId);
+    else for (const i of [...before, ...items]) touched.add(i.conversationId);
+    for (const id of touched) this.#changed('messages', id);
+    const snapshot = items;
+    this.#saving = this.#saving.then(() => this.#storage.save(snapshot)).catch((error: unknown) => this.#error(error));
+  }
+
+  #replaceItem(item: OutboxItem): void {
+    this.#setItems(this.#items.map((i) => (i.clientId === item.clientId ? item : i)), item.conversationId);
+  }
+
+  #resolveWaiters(clientId: string, message: Message): void {
+    for (const w of this.#waiters.get(clientId) ?? []) w.resolve(message);
+    this.#waiters.delete(clientId);
+  }
+
+  #rejectWaiters(clientId: string, error: Error): void {
+    for (const w of this.#waiters.get(clientId) ?? []) w.reject(error);
+    this.#waiters.delete(clientId);
+  }
+
+  /** The server has the message (ack or push, whichever came first): leave the outbox, show the confirmed message. */
+  #acked(message: Message): void {
+    const clientId = message.clientId!;
+    const conv = this.#convs.get(message.conversationId);
+    if (conv?.loaded && conv.insert(message)) this.#changed('messages', message.conversationId);
+    if (this.#items.some((i) => i.clientId === clientId)) this.#setItems(this.#items.filter((i) => i.clientId !== clientId), message.conversationId);
+    this.#resolveWaiters(clientId, message);
+  }
+
+  /** Send outbox items one at a time, in order, while ready. */
+  async #pump(): Promise<void> {
+    if (this.#pumping) return;
+    this.#pumping = true;
+    try {
+      while (this.state === 'ready') {
+        const item = this.#items.find((i) => i.status === 'sending' && (i.userId === null || i.userId === this.#me));
+        if (!item) return;
+        if (!(await this.#attempt(item))) return;
+      }
+    } finally {
+      this.#pumping = false;
+    }
+  }
+
+  /** One send attempt; false when the pump should pause (transient failure). */
+  async #attempt(item: OutboxItem): Promise<boolean> {
+    const current: OutboxItem = { ...item, attempts: item.attempts + 1, userId: this.#me };
+    this.#replaceItem(current);
+    try {
+      const message = await this.#conn.request<Message>('send', current.params);
+      this.#acked(message);
+      return true;
+    } catch (error) {
+      const still = this.#items.find((i) => i.clientId === item.clientId);
+      if (!still) return true;
+      if (!isTransient(error) || current.attempts >= this.#maxAttempts) {
+        const e = isParleyError(error) ? error : new ParleyError('INTERNAL', String(error));
+        this.#replaceItem({ ...still, status: 'failed', error: { code: e.code, message: e.message } });
+        this.#rejectWaiters(item.clientId, e);
+        return true;
+      }
+      if (this.state === 'ready') {
+        const wait = (isParleyError(error) ? error.retryAfterMs : undefined) ?? 500 * 2 ** current.attempts;
+        clearTimeout(this.#pumpTimer);
+        this.#pumpTimer = setTimeout(() => void this.#pump(), wait);
+      }
+      return false;
+    }
+  }
+}
+
+/**
+ * Create a client. It connects at once (unless `autoConnect: false`), authenticates with the
+ * first frame, resumes after every reconnect and keeps its state views current.
+ *
+ * ```ts
+ * import { createClient } from '@parley/client';
+ * const client = createClient({ url: 'wss://chat.example.com/parley', getToken: () => fetchToken() });
+ * client.inbox.subscribe(() => render(client.inbox.getSnapshot()));
+ * await client.open(conversationId);
+ * client.send({ conversationId, text: 'hi' });
+ * ```
+ *
+ * In Node 20 (no global WebSocket) pass the `ws` class: `createClient({ url, token, WebSocket })`.
+ */
+export function createClient(options: ClientOptions): ParleyClient {
+  return new ParleyClient(options);
+}

@@ -1,0 +1,13 @@
+export { createClient, ParleyClient, type ClientOptions, type ClientEvents, type ConnectionSnapshot, type SendHandle, type SendInput, type ViewChange } from './client.js';
+export type { ConnectionState, StateDetail } from './connection.js';
+export { ParleyError, isParleyError, type ParleyErrorCode, type ClientErrorCode } from './errors.js';
+export { backoffDelay, reconnectDelay, resolveBackoff, type BackoffOptions, type ResolvedBackoff } from './backoff.js';
+export { OP_NAMES, type Api, type ClientOpName, type RequestOptions } from './ops.js';
+export { memoryOutbox, localStorageOutbox, indexedDbOutbox, type OutboxItem, type OutboxStorage, type SendParams } from './outbox.js';
+export type { View } from './state/view.js';
+export type { InboxSnapshot } from './state/inbox.js';
+export { applyEventToEntry } from './state/inbox.js';
+export type { ClientMessage, MessagesSnapshot } from './state/messages.js';
+export { summarize, type MessageStatus, type ReceiptSummary } from './state/receipts.js';
+export type { PresenceSnapshot } from './state/ephemeral.js';
+export type { WebSocketConstructor, WebSocketLike, WindowLike } from './transport.js';
