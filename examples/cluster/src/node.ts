@@ -1,0 +1,70 @@
+import { createChat, type Chat } from '@parley/core';
+import { announceExpired, createRedisPresence, createRedisPubSub } from '@parley/pubsub-redis';
+import { createPostgresStore, migrate } from '@parley/storage-postgres';
+import { createWsServer, type WsServer } from '@parley/transport-ws';
+import { Redis } from 'ioredis';
+import { Kysely, PostgresDialect } from 'kysely';
+import pg from 'pg';
+import { verifyToken } from './auth.js';
+import type { NodeConfig } from './config.js';
+
+/** A running cluster node. */
+export interface ClusterNode {
+  /** The port the WebSocket server listens on. */
+  port: number;
+  chat: Chat;
+  ws: WsServer;
+  /** Graceful stop: close sockets (clients move to another node), then the bus, presence and pool. */
+  close(): Promise<void>;
+}
+
+/**
+ * One stateless Parley server: Postgres for data, Redis for fan-out and presence, a WebSocket
+ * endpoint at `ws://<host>:<port>/parley`. Start as many as you like on any machines; a client may
+ * connect to any of them (no sticky sessions).
+ */
+export async function startNode(config: NodeConfig): Promise<ClusterNode> {
+  const pool = new pg.Pool({ connectionString: config.databaseUrl, max: 10 });
+  pool.on('error', () => {}); // an idle client that died is replaced on next use
+  const db = new Kysely<unknown>({ dialect: new PostgresDialect({ pool }) });
+  if (config.migrate) await migrate({ db, schema: config.schema });
+  const store = createPostgresStore({ db, schema: config.schema });
+
+  // `maxRetriesPerRequest: null`: while Redis is away, commands wait for it instead of failing.
+  const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: null, connectionName: `parley-${config.nodeId}` });
+  const pubsub = createRedisPubSub({ redis: redis.duplicate(), subscriber: () => redis.duplicate({ connectionName: `parley-${config.nodeId}-sub` }), prefix: config.redisPrefix });
+  const presence = createRedisPresence({ redis, nodeId: config.nodeId, ttlMs: config.presenceTtlMs, prefix: config.redisPrefix });
+  redis.on('error', () => {}); // reconnects by itself; the bus reports resets to the transport
+
+  const chat = createChat({ store, pubsub, presence });
+  presence.onExpired(announceExpired(chat));
+  const ws = await createWsServer({
+    chat,
+    port: config.port,
+    host: config.host,
+    origins: '*',
+    authenticate: ({ token }) => (token ? verifyToken(config.secret, token) : null),
+    // load tests send faster than a person types
+    limits: { ratePerSecond: 1000, rateBurst: 2000, floodCloseAfter: 10_000 },
+  });
+  const port = ws.address()?.port;
+  if (port === undefined) throw new Error('WebSocket server has no address');
+
+  let closing: Promise<void> | null = null;
+  return {
+    port,
+    chat,
+    ws,
+    close() {
+      closing ??= (async () => {
+        await ws.close();
+        await chat.close();
+        await presence.close();
+        await pubsub.close();
+        redis.disconnect();
+        await db.destroy();
+      })();
+      return closing;
+    },
+  };
+}
