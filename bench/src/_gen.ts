@@ -1,0 +1,11 @@
+import { serverSql } from './db/sql.js';
+import { generateW1, w1 } from './workload.js';
+const sql = serverSql('postgres://postgres@127.0.0.1:5432/test', 4);
+await sql.exec('drop database if exists parley_bench_dev').catch(()=>{});
+await sql.exec('create database parley_bench_dev');
+const db = serverSql('postgres://postgres@127.0.0.1:5432/parley_bench_dev', 4);
+const scale = Number(process.argv[2] ?? 0.02);
+const t = Date.now();
+await generateW1(db, w1(scale));
+console.log('gen', Date.now() - t, await db.query('select count(*) from w1.messages'), await db.query('select * from w1.messages limit 3'));
+await db.close(); await sql.close();

@@ -1,0 +1,34 @@
+/** Command-line options of the benchmark run. */
+export interface BenchOptions {
+  /** `quick`: scaled down for CI (minutes); `full`: the W1 scale from the issues. */
+  mode: 'quick' | 'full';
+  /** Write `bench/results/<date>.md|.json` (always on in full mode). */
+  write: boolean;
+  /** Sections to run (default: all that are available). */
+  sections: Set<SectionName>;
+  /** Postgres server URL (a database on it is created and dropped). */
+  pgUrl: string;
+  /** MongoDB URL; the Mongo store is measured only when set. */
+  mongoUrl: string | undefined;
+}
+
+/** The sections of a run. */
+export type SectionName = 'storage' | 'pglite' | 'realtime' | 'client';
+
+const ALL: SectionName[] = ['storage', 'pglite', 'realtime', 'client'];
+
+/** Parse `--quick|--full`, `--write`, `--only=storage,client`. */
+export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptions {
+  const full = argv.includes('--full');
+  const only = argv.find((a) => a.startsWith('--only='));
+  const sections = new Set<SectionName>(
+    only === undefined ? ALL : (only.slice('--only='.length).split(',').filter((s): s is SectionName => ALL.includes(s as SectionName))),
+  );
+  return {
+    mode: full ? 'full' : 'quick',
+    write: full || argv.includes('--write'),
+    sections,
+    pgUrl: env.PARLEY_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
+    mongoUrl: env.MONGODB_URL || undefined,
+  };
+}

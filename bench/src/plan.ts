@@ -1,0 +1,36 @@
+import type { StoragePlan } from './storage/section.js';
+import type { Workload } from './workload.js';
+import { w1 } from './workload.js';
+
+/** What a mode measures: workload scales, sample counts, durations. */
+export interface ModePlan {
+  /** W1 on the Postgres server. */
+  server: Workload;
+  /** W1 on PGlite (kept small: PGlite is one in-memory session). */
+  pglite: Workload;
+  storage: StoragePlan;
+  pgliteStorage: StoragePlan;
+  /** Real-time: idle connections, fan-out members, 1:1 pairs, seconds per run, repetitions. */
+  realtime: { idle: number; fanoutMembers: number; fanoutMessages: number; pairs: number; seconds: number; repetitions: number };
+}
+
+/** The quick (CI) and full (report) plans. */
+export function modePlan(mode: 'quick' | 'full'): ModePlan {
+  if (mode === 'quick') {
+    const small: StoragePlan = { reads: { samples: 40, warmup: 4 }, sends: { concurrency: 8, seconds: 1, repetitions: 3 }, unreadUsers: 20 };
+    return {
+      server: w1(1 / 50),
+      pglite: w1(1 / 50),
+      storage: small,
+      pgliteStorage: small,
+      realtime: { idle: 1000, fanoutMembers: 1000, fanoutMessages: 10, pairs: 50, seconds: 2, repetitions: 3 },
+    };
+  }
+  return {
+    server: w1(1),
+    pglite: w1(1 / 20),
+    storage: { reads: { samples: 200, warmup: 10 }, sends: { concurrency: 8, seconds: 4, repetitions: 5 }, unreadUsers: 100 },
+    pgliteStorage: { reads: { samples: 60, warmup: 5 }, sends: { concurrency: 8, seconds: 2, repetitions: 3 }, unreadUsers: 30 },
+    realtime: { idle: 10_000, fanoutMembers: 1000, fanoutMessages: 30, pairs: 200, seconds: 5, repetitions: 5 },
+  };
+}

@@ -1,0 +1,105 @@
+import { createUuidV7 } from '@parley/core';
+import type { EventDraft } from '@parley/core';
+import { seedSend } from '../db/seed000.js';
+import { median, rng } from '../stats.js';
+import { word } from '../workload.js';
+import type { ConvRef, Fixture } from './fixture.js';
+
+/** Sends per second of each variant: the median over repetitions, and the median per-repetition ratio to the ceiling. */
+export interface SendResult {
+  name: string;
+  /** Median sends per second. */
+  perSecond: number;
+  /** Median over repetitions of (this variant / raw insert in the same repetition). */
+  ratioToCeiling: number;
+  runs: number[];
+}
+
+/** How long and how often to run each variant. */
+export interface SendPlan {
+  concurrency: number;
+  seconds: number;
+  repetitions: number;
+}
+
+type Sender = (worker: number, n: number) => Promise<void>;
+
+/** Run `send` from `concurrency` workers until the deadline; returns sends per second. */
+async function drive(send: Sender, plan: SendPlan): Promise<number> {
+  const deadline = Date.now() + plan.seconds * 1000;
+  let count = 0;
+  const start = process.hrtime.bigint();
+  await Promise.all(
+    Array.from({ length: plan.concurrency }, async (_, worker) => {
+      for (let n = 0; Date.now() < deadline; n++) {
+        await send(worker, n);
+        count++;
+      }
+    }),
+  );
+  return count / (Number(process.hrtime.bigint() - start) / 1e9);
+}
+
+/** Sending worker `w`'s n-th message: its own slice of conversations, so senders do not queue on one row. */
+const slot = (list: readonly ConvRef[], concurrency: number, w: number, n: number): { conv: ConvRef; sender: number } => {
+  const mine = Math.floor(list.length / concurrency);
+  const conv = list[w + concurrency * (n % Math.max(1, mine))]!;
+  return { conv, sender: n % conv.members.length };
+};
+
+/** Measure Parley (store.append), the seed 000 send and the raw-insert ceiling, in alternating repetitions. */
+export async function measureSends(f: Fixture, plan: SendPlan): Promise<SendResult[]> {
+  const { sql, store } = f;
+  await sql.exec('drop schema if exists raw cascade; create schema raw; create table raw.messages (conversation_id uuid not null, sender_id text not null, at bigint not null, text text)');
+  const ids = createUuidV7();
+  const r = rng(7);
+  const text = () => Array.from({ length: 8 }, () => word(Math.floor(r() * 400))).join(' ');
+  let clientSeq = 0;
+  const parley = (list: readonly ConvRef[]): Sender => async (w, n) => {
+    const { conv, sender } = slot(list, plan.concurrency, w, n);
+    const senderId = conv.members[sender]!.id;
+    const at = Date.now();
+    const draft = {
+      type: 'message',
+      conversationId: conv.id,
+      actorId: senderId,
+      at,
+      message: {
+        conversationId: conv.id, id: ids.next(), senderId, kind: 'text', text: text(), attachments: [], replyTo: null, mentions: [],
+        reactions: {}, clientId: `bench-${process.pid}-${clientSeq++}`, call: null, metadata: {}, pinned: false, createdAt: at,
+        editedAt: null, deletedAt: null,
+      },
+    } as EventDraft;
+    await store.append({ draft, requireActiveMember: senderId });
+  };
+  const seed = (list: readonly ConvRef[]): Sender => async (w, n) => {
+    const { conv, sender } = slot(list, plan.concurrency, w, n);
+    await seedSend(sql, conv.id, conv.members[sender]!.uid, text());
+  };
+  const raw: Sender = async (w, n) => {
+    const { conv, sender } = slot(f.directs, plan.concurrency, w, n);
+    await sql.query('insert into raw.messages (conversation_id, sender_id, at, text) values ($1, $2, $3, $4)', [conv.id, conv.members[sender]!.id, Date.now(), text()]);
+  };
+  const variants: Array<[string, Sender]> = [
+    ['raw single-row INSERT ... COMMIT (ceiling)', raw],
+    ['Parley append, 1:1', parley(f.directs)],
+    ['Parley append, 30-member groups', parley(f.groups)],
+    ['seed 000 send, 1:1', seed(f.directs)],
+    ['seed 000 send, 30-member groups', seed(f.groups)],
+  ];
+  const runs = variants.map(() => [] as number[]);
+  for (let rep = 0; rep < plan.repetitions; rep++) {
+    // Rotate the order every repetition so no variant always runs first or last.
+    for (let k = 0; k < variants.length; k++) {
+      const v = (k + rep) % variants.length;
+      runs[v]!.push(await drive(variants[v]![1], plan));
+    }
+  }
+  await sql.exec('drop schema if exists raw cascade');
+  return variants.map(([name], v) => ({
+    name,
+    perSecond: median(runs[v]!),
+    ratioToCeiling: median(runs[v]!.map((x, rep) => x / runs[0]![rep]!)),
+    runs: runs[v]!,
+  }));
+}
