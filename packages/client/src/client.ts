@@ -369,8 +369,8 @@ export class ParleyClient extends EventEmitter<ClientEvents> {
         error: null,
       };
       this.#setItems([...this.#items, item], item.conversationId);
-      void this.#pump();
     }
+    void this.#pump();
     return { clientId, message };
   }
 
