@@ -16,12 +16,16 @@ import { describe } from 'vitest';
 import type { ChatStore } from './store.js';
 import type { PubSub } from './pubsub.js';
 import { authorizationSuite } from './testing/authorization.js';
+import { callsSuite } from './testing/calls.js';
 import { concurrencySuite } from './testing/concurrency.js';
 import { idempotencySuite } from './testing/idempotency.js';
 import { resolveCapabilities, type PubSubConformanceOptions, type ResolvedStoreOptions, type StoreConformanceOptions } from './testing/options.js';
+import { inboxSuite } from './testing/inbox.js';
 import { orderingSuite } from './testing/ordering.js';
 import { pubsubSuites } from './testing/pubsub.js';
 import { receiptsSuite } from './testing/receipts.js';
+import { retentionSuite } from './testing/retention.js';
+import { searchSuite } from './testing/search.js';
 import { visibilitySuite } from './testing/visibility.js';
 
 export type { StoreConformanceOptions, PubSubConformanceOptions } from './testing/options.js';
@@ -45,6 +49,10 @@ export function runStoreConformance(options: StoreConformanceOptions): void {
     visibilitySuite(o);
     authorizationSuite(o);
     concurrencySuite(o);
+    inboxSuite(o);
+    searchSuite(o);
+    callsSuite(o);
+    retentionSuite(o);
   });
 }
 
