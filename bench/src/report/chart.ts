@@ -1,4 +1,5 @@
 import type { Target } from './model.js';
+import { margin } from './model.js';
 
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
@@ -28,12 +29,12 @@ export function targetsChart(targets: Target[], title: string): string {
   }
   rows.forEach((t, i) => {
     const y = top + i * rowH;
-    const v = t.ratio! / t.goal;
+    const v = margin(t);
     const color = t.verdict === 'PASS' ? '#2e7d32' : '#c62828';
     parts.push(`<text x="${labelW - 8}" y="${y + 15}" text-anchor="end">${esc(t.what.slice(0, 70))}</text>`);
     parts.push(`<rect x="${x(min)}" y="${y + 4}" width="${Math.max(1, x(v) - x(min))}" height="${rowH - 8}" fill="${color}"/>`);
-    parts.push(`<text x="${x(v) + 4}" y="${y + 15}" fill="#333">${Math.round(t.ratio! * 100) / 100}x (goal ${t.goal}x)</text>`);
+    parts.push(`<text x="${x(v) + 4}" y="${y + 15}" fill="#333">${Math.round(t.ratio! * 100) / 100}x (goal ${t.atMost ? '<=' : '>='} ${t.goal}x)</text>`);
   });
-  parts.push(`<text x="${labelW}" y="${height - 2}" fill="#555">measured ratio / goal (log scale); right of 1× meets the target</text>`, '</svg>');
+  parts.push(`<text x="${labelW}" y="${height - 2}" fill="#555">how far each target is met (log scale): right of 1× passes</text>`, '</svg>');
   return parts.join('\n');
 }

@@ -15,8 +15,10 @@ export interface Target {
   what: string;
   /** The measured ratio (how many times better Parley is, or Parley / ceiling for throughput). */
   ratio: number | null;
-  /** The ratio the target asks for (`ratio >= goal`). */
+  /** The ratio the target asks for (`ratio >= goal`, or `ratio <= goal` when `atMost`). */
   goal: number;
+  /** The ratio must stay at or below the goal (e.g. memory relative to a baseline). */
+  atMost?: boolean;
   /** Human form of the goal, e.g. `>= 100x faster`. */
   goalText: string;
   /** PASS / MISS, or SKIP when not measurable in this run. */
@@ -49,10 +51,17 @@ export interface SectionResult {
   durationMs: number;
 }
 
-/** Build a target from a ratio (`ratio >= goal` passes). */
+/** Build a target from a ratio (`ratio >= goal` passes, or `ratio <= goal` with `atMost`). */
 export function target(t: Omit<Target, 'verdict'> & { verdict?: Target['verdict'] }): Target {
-  const verdict = t.verdict ?? (t.ratio === null || !Number.isFinite(t.ratio) ? 'SKIP' : t.ratio >= t.goal ? 'PASS' : 'MISS');
+  const met = (r: number) => (t.atMost ? r <= t.goal : r >= t.goal);
+  const verdict = t.verdict ?? (t.ratio === null || !Number.isFinite(t.ratio) ? 'SKIP' : met(t.ratio) ? 'PASS' : 'MISS');
   return { ...t, verdict };
+}
+
+/** How far a target is met: above 1 passes (ratio / goal, inverted for `atMost`). */
+export function margin(t: Target): number {
+  if (t.ratio === null) return Number.NaN;
+  return t.atMost ? t.goal / t.ratio : t.ratio / t.goal;
 }
 
 /** An empty section result. */

@@ -1,0 +1,101 @@
+/**
+ * A server child process: `parley` (createWsServer over createChat with the in-memory store),
+ * `ws` (a raw `ws` server that broadcasts what the sender sends) or `socketio` (Socket.IO 4 room
+ * broadcast). argv: kind, fan-out members, pairs. Answers `memory` requests over IPC.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { WebSocketServer } from 'ws';
+import type WebSocket from 'ws';
+import { Server as SocketIOServer } from 'socket.io';
+import type { ServerKind, ServerMemory, ServerReady } from './messages.js';
+
+const [kind, membersArg, pairsArg] = process.argv.slice(2) as [ServerKind, string, string];
+const members = Number(membersArg);
+const pairs = Number(pairsArg);
+
+/** Users of the Parley setup: fan-out members `m<i>`, pair users `a<i>`/`b<i>`, idle users are created on demand. */
+async function parleyServer(server: http.Server): Promise<Omit<ServerReady, 'type' | 'port'>> {
+  const { createChat, createMemoryStore } = await import('@parley/core');
+  const { createWsServer } = await import('@parley/transport-ws');
+  const chat = createChat({ store: createMemoryStore() });
+  const user = (id: string) => chat.upsertUser({ id, displayName: id });
+  await user('sender');
+  const channel = (await chat.as('sender').call('createChannel', { title: 'busy' })) as { id: string };
+  for (let i = 0; i < members; i++) {
+    await user(`m${i}`);
+    await chat.as(`m${i}`).call('join', { conversationId: channel.id });
+  }
+  const pairIds: string[] = [];
+  for (let i = 0; i < pairs; i++) {
+    await user(`a${i}`);
+    await user(`b${i}`);
+    pairIds.push(((await chat.as(`a${i}`).call('openDirect', { userId: `b${i}` })) as { id: string }).id);
+  }
+  const known = new Set<string>();
+  createWsServer({
+    chat,
+    server,
+    path: '/parley',
+    origins: '*',
+    authenticate: async ({ token }) => {
+      if (token === undefined) return null;
+      if (token.startsWith('idle') && !known.has(token)) {
+        known.add(token);
+        await user(token);
+      }
+      return token;
+    },
+    limits: { maxConnectionsPerUser: 100_000, ratePerSecond: 1_000_000, rateBurst: 1_000_000, floodCloseAfter: 1_000_000, maxInFlight: 10_000 },
+  });
+  return { channelId: channel.id, pairIds };
+}
+
+/** Raw `ws`: sockets on `/fan` form the channel; whatever arrives on `/sender` is sent to all of them. */
+function wsServer(server: http.Server): Omit<ServerReady, 'type' | 'port'> {
+  const wss = new WebSocketServer({ server });
+  const fan = new Set<WebSocket>();
+  wss.on('connection', (socket, request) => {
+    if (request.url === '/fan') {
+      fan.add(socket);
+      socket.on('close', () => fan.delete(socket));
+    }
+    if (request.url === '/sender') socket.on('message', (data) => {
+      const text = data.toString();
+      for (const s of fan) s.send(text);
+    });
+  });
+  return { channelId: 'fan', pairIds: [] };
+}
+
+/** Socket.IO 4 (websocket transport): fan members join room `fan`; the sender's `msg` goes to the room. */
+function socketIoServer(server: http.Server): Omit<ServerReady, 'type' | 'port'> {
+  const io = new SocketIOServer(server, { transports: ['websocket'], serveClient: false });
+  io.on('connection', (socket) => {
+    if (socket.handshake.auth?.role === 'fan') void socket.join('fan');
+    socket.on('msg', (text: string) => io.to('fan').emit('msg', text));
+  });
+  return { channelId: 'fan', pairIds: [] };
+}
+
+async function memory(): Promise<ServerMemory> {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  for (let i = 0; i < 3; i++) {
+    gc?.();
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const m = process.memoryUsage();
+  return { type: 'memory', rss: m.rss, heap: m.heapUsed + m.external + m.arrayBuffers };
+}
+
+const server = http.createServer();
+const setup = kind === 'parley' ? await parleyServer(server) : kind === 'ws' ? wsServer(server) : socketIoServer(server);
+server.listen(0, '127.0.0.1', () => {
+  const ready: ServerReady = { type: 'ready', port: (server.address() as AddressInfo).port, ...setup };
+  process.send!(ready);
+});
+process.on('message', (msg: { type: string }) => {
+  if (msg.type === 'memory') void memory().then((m) => process.send!(m));
+  if (msg.type === 'exit') process.exit(0);
+});
+process.on('disconnect', () => process.exit(0));
