@@ -26,6 +26,7 @@ import { pubsubSuites } from './testing/pubsub.js';
 import { receiptsSuite } from './testing/receipts.js';
 import { retentionSuite } from './testing/retention.js';
 import { searchSuite } from './testing/search.js';
+import { validationSuite } from './testing/validation.js';
 import { visibilitySuite } from './testing/visibility.js';
 
 export type { StoreConformanceOptions, PubSubConformanceOptions } from './testing/options.js';
@@ -53,6 +54,7 @@ export function runStoreConformance(options: StoreConformanceOptions): void {
     searchSuite(o);
     callsSuite(o);
     retentionSuite(o);
+    validationSuite(o);
   });
 }
 

@@ -16,7 +16,8 @@ const STATES: Record<ConversationKind, ActorState[]> = {
 /** What the acting user may do in the scenario: `ok`, or the error code it must get. */
 type Outcome = 'ok' | 'FORBIDDEN' | 'NOT_FOUND' | 'CONFLICT';
 
-interface Scenario {
+/** A conversation built for one authorization case, seen from the acting user. */
+export interface Scenario {
   w: World;
   kind: ConversationKind;
   state: ActorState;
@@ -50,7 +51,8 @@ const unblocked = (k: ConversationKind, s: ActorState): Outcome => (isIn(s, ACTI
 const participant = (ok: Outcome) => (_k: ConversationKind, s: ActorState): Outcome => (isIn(s, ACTIVE) ? ok : 'NOT_FOUND');
 const anyone = (): Outcome => 'ok';
 
-interface OpCase {
+/** One row of the authorization matrix. */
+export interface OpCase {
   op: OpName;
   label?: string;
   params: (s: Scenario) => Record<string, unknown>;
@@ -129,7 +131,7 @@ export const AUTHORIZATION_CASES: OpCase[] = [
 ];
 
 /** Build the scenario of one case: a fresh conversation of `kind` with the actor in `state`. */
-async function scenario(w: World, kind: ConversationKind, state: ActorState, withCall: boolean): Promise<Scenario> {
+export async function scenario(w: World, kind: ConversationKind, state: ActorState, withCall: boolean): Promise<Scenario> {
   const [owner, admin, member, target, former, never, fresh] = await w.users('owner', 'admin', 'member', 'target', 'former', 'never', 'fresh');
   const say = async (who: string, conversationId: string) =>
     (await w.chat.as(who).send({ conversationId, clientId: `own-${who}`, text: `msg from ${who}` })).seq;
