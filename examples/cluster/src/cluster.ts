@@ -1,9 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { migrate } from '@parley/storage-postgres';
-import { Kysely, PostgresDialect } from 'kysely';
-import pg from 'pg';
 import { DEFAULTS } from './config.js';
 
 /** Options of {@link startCluster}. */
@@ -49,15 +46,20 @@ export interface Cluster {
 const MAIN = fileURLToPath(new URL('./main.ts', import.meta.url));
 const CWD = fileURLToPath(new URL('..', import.meta.url));
 
-/** Apply Parley's migrations once (nodes then start with `PARLEY_MIGRATE=0`). */
+/**
+ * Apply Parley's migrations once, in a child process (nodes then start with `PARLEY_MIGRATE=0`).
+ * A child keeps pg out of the caller's process (test runners load pg with other export conditions).
+ */
 export async function migrateOnce(databaseUrl: string, schema: string | undefined): Promise<void> {
-  const pool = new pg.Pool({ connectionString: databaseUrl, max: 1 });
-  const db = new Kysely<unknown>({ dialect: new PostgresDialect({ pool }) });
-  try {
-    await migrate({ db, schema });
-  } finally {
-    await db.destroy();
-  }
+  const child = spawn(process.execPath, ['--import', 'tsx', '--conditions=@parley/source', MAIN], {
+    cwd: CWD,
+    env: { ...process.env, DATABASE_URL: databaseUrl, PARLEY_PG_SCHEMA: schema ?? '', PARLEY_MIGRATE_ONLY: '1' },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  if (code !== 0) throw new Error(`migrations failed (exit ${code}): ${stderr.slice(-2000)}`);
 }
 
 /**

@@ -1,14 +1,19 @@
 /**
  * One cluster node as a process. Configuration from the environment (see `config.ts`):
  * `PORT`, `NODE_ID`, `DATABASE_URL`, `PARLEY_PG_SCHEMA`, `REDIS_URL`, `PARLEY_REDIS_PREFIX`,
- * `PRESENCE_TTL_MS`, `PARLEY_CLUSTER_SECRET`, `PARLEY_MIGRATE=0`, `PARLEY_EXIT_WITH_PARENT=1`.
+ * `PRESENCE_TTL_MS`, `PARLEY_CLUSTER_SECRET`, `PARLEY_MIGRATE=0`, `PARLEY_EXIT_WITH_PARENT=1`,
+ * `PARLEY_MIGRATE_ONLY=1` (apply migrations and exit).
  *
  * Prints one line `{"ready":true,"nodeId":…,"port":…}` on stdout once it accepts connections.
  */
 import { configFromEnv } from './config.js';
-import { startNode } from './node.js';
+import { migrateDatabase, startNode } from './node.js';
 
 const config = configFromEnv(process.env);
+if (process.env.PARLEY_MIGRATE_ONLY === '1') {
+  await migrateDatabase(config);
+  process.exit(0);
+}
 const node = await startNode(config);
 process.stdout.write(`${JSON.stringify({ ready: true, nodeId: config.nodeId, port: node.port, pid: process.pid })}\n`);
 

@@ -18,15 +18,29 @@ export interface ClusterNode {
   close(): Promise<void>;
 }
 
+function openDb(config: NodeConfig): Kysely<unknown> {
+  const pool = new pg.Pool({ connectionString: config.databaseUrl, max: 10 });
+  pool.on('error', () => {}); // an idle client that died is replaced on next use
+  return new Kysely<unknown>({ dialect: new PostgresDialect({ pool }) });
+}
+
+/** Apply Parley's migrations to the configured database and schema. */
+export async function migrateDatabase(config: NodeConfig): Promise<void> {
+  const db = openDb(config);
+  try {
+    await migrate({ db, schema: config.schema });
+  } finally {
+    await db.destroy();
+  }
+}
+
 /**
  * One stateless Parley server: Postgres for data, Redis for fan-out and presence, a WebSocket
  * endpoint at `ws://<host>:<port>/parley`. Start as many as you like on any machines; a client may
  * connect to any of them (no sticky sessions).
  */
 export async function startNode(config: NodeConfig): Promise<ClusterNode> {
-  const pool = new pg.Pool({ connectionString: config.databaseUrl, max: 10 });
-  pool.on('error', () => {}); // an idle client that died is replaced on next use
-  const db = new Kysely<unknown>({ dialect: new PostgresDialect({ pool }) });
+  const db = openDb(config);
   if (config.migrate) await migrate({ db, schema: config.schema });
   const store = createPostgresStore({ db, schema: config.schema });
 

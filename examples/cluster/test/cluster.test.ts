@@ -1,0 +1,147 @@
+import type { ParleyClient } from '@parley/client';
+import type { Conversation, ConversationEvent } from '@parley/protocol';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startBalancer, type Balancer } from '../src/balancer.js';
+import { startCluster, type Cluster } from '../src/cluster.js';
+import { SECRET, clientFor, isolation, openAdmin, servicesAvailable, until, type Admin } from './support.js';
+
+const available = await servicesAvailable();
+
+/** Message ids of the server's history, in seq order. */
+const messageIds = (events: ConversationEvent[]) => events.filter((e) => e.type === 'message').map((e) => (e.type === 'message' ? e.message.id : ''));
+/** Confirmed message ids a client holds, in the order it shows them. */
+const clientIds = (c: ParleyClient, conversationId: string) =>
+  c
+    .messages(conversationId)
+    .getSnapshot()
+    .messages.filter((m) => m.seq !== null)
+    .map((m) => m.id);
+
+describe.skipIf(!available)('examples/cluster: three nodes, one Postgres, one Redis', () => {
+  const { schema, redisPrefix } = isolation();
+  const logs: string[] = [];
+  let cluster: Cluster;
+  let balancer: Balancer;
+  let admin: Admin;
+  let url: string;
+  const clients: ParleyClient[] = [];
+
+  beforeAll(async () => {
+    cluster = await startCluster({ nodes: 3, schema, redisPrefix, secret: SECRET, presenceTtlMs: 3000, log: (l) => logs.push(l) });
+    balancer = await startBalancer({ backends: () => cluster.nodes.map((n) => n.port) });
+    url = `ws://127.0.0.1:${balancer.port}/parley`;
+    admin = await openAdmin(schema, redisPrefix);
+  }, 60_000);
+
+  afterAll(async () => {
+    for (const c of clients) c.close();
+    await balancer?.close();
+    await cluster?.stop();
+    await admin?.dispose();
+  }, 30_000);
+
+  /** Users and one group with all of them; one client per user through the balancer (round robin). */
+  const setup = async (tag: string, n: number) => {
+    const users = Array.from({ length: n }, (_, i) => `${tag}-u${i}`);
+    for (const id of users) await admin.chat.upsertUser({ id, displayName: id });
+    const group: Conversation = await admin.chat.as(users[0]!).createGroup({ title: tag, memberIds: users.slice(1) });
+    const cs = users.map((u) => clientFor(url, u));
+    clients.push(...cs);
+    await Promise.all(cs.map((c) => c.ready()));
+    await Promise.all(cs.map((c) => c.open(group.id)));
+    return { users, group, cs };
+  };
+  /** Which nodes hold a live connection of the user, from the presence entries in Redis (`<nodeId>:<connectionId>` by expiry). */
+  const nodeOf = async (userId: string) => {
+    const [seconds = 0, micros = 0] = (await admin.redis.time()).map(Number);
+    const members = await admin.redis.zrangebyscore(`${redisPrefix}presence:${userId}`, `(${seconds * 1000 + Math.floor(micros / 1000)}`, '+inf');
+    return members.map((m) => m.slice(0, m.indexOf(':')));
+  };
+
+  it('clients spread over the nodes agree on messages, receipts, typing, presence and unread counts', async () => {
+    const { users, group, cs } = await setup('agree', 6);
+    const nodes = new Set((await Promise.all(users.map(nodeOf))).flat());
+    expect(nodes.size).toBe(3);
+
+    // messages: 5 from each, concurrently
+    const sends = cs.flatMap((c, i) => Array.from({ length: 5 }, (_, k) => c.send({ conversationId: group.id, text: `m${i}.${k}` }).message));
+    await Promise.all(sends);
+    const history = await admin.history(group.id, users[0]!);
+    const expected = messageIds(history);
+    expect(expected).toHaveLength(30);
+    await until(() => cs.every((c) => clientIds(c, group.id).join() === expected.join()), 15_000, 'every client to hold the server history');
+
+    // receipts: one reader, everyone sees the watermark
+    const last = history[history.length - 1]!.seq;
+    const seen = cs.map(() => new Map<string, number>());
+    cs.forEach((c, i) => c.on('receipt', (r) => r.conversationId === group.id && seen[i]!.set(r.userId, Math.max(seen[i]!.get(r.userId) ?? 0, r.readSeq))));
+    await cs[2]!.api.markRead({ conversationId: group.id, seq: last });
+    await until(() => seen.every((m, i) => i === 2 || m.get(users[2]!) === last), 10_000, 'the read receipt on every node');
+
+    // typing
+    await cs[1]!.request('typing', { conversationId: group.id, typing: true });
+    await until(() => cs.every((c, i) => i === 1 || c.typing(group.id).getSnapshot().includes(users[1]!)), 10_000, 'typing on every node');
+
+    // unread counts: each client's inbox equals the server's
+    for (const [i, c] of cs.entries()) {
+      const server = await admin.chat.as(users[i]!).inbox({});
+      const want = server.items.find((e) => e.conversation.id === group.id)!.unread;
+      await until(() => c.inbox.getSnapshot().byId[group.id]?.unread === want, 10_000, `unread of ${users[i]} to be ${want}`);
+    }
+    expect((await admin.chat.as(users[2]!).inbox({})).items[0]!.unread).toBe(0);
+
+    // presence: online everywhere; the last connection of a user closing is seen on the other nodes
+    const watched = await cs[0]!.api.presence({ userIds: users.slice(1) });
+    expect(watched.every((p) => p.online)).toBe(true);
+    cs[5]!.close();
+    await until(() => cs[0]!.presence.getSnapshot()[users[5]!]?.online === false, 10_000, 'offline presence of the closed client');
+    expect((await admin.chat.store.getUsers([users[5]!]))[0]!.lastSeenAt).toBeTypeOf('number');
+  }, 60_000);
+
+  it('SIGKILL of a node under load: its clients resume on other nodes; every client ends with exactly the server history', async () => {
+    const { users, group, cs } = await setup('kill', 6);
+    const victim = 1;
+    const victimId = cluster.nodes[victim]!.nodeId;
+    const onVictim = new Set<number>();
+    for (const [i, u] of users.entries()) if ((await nodeOf(u)).includes(victimId)) onVictim.add(i);
+    expect(onVictim.size).toBeGreaterThan(0);
+
+    // every 'event' a client reports for the group, to check nothing is reported twice or out of order
+    const reported = cs.map(() => [] as number[]);
+    cs.forEach((c, i) => c.on('event', (e) => e.conversationId === group.id && reported[i]!.push(e.seq)));
+    const readyAgain = new Map<number, number>();
+    let killedAt = 0;
+    cs.forEach((c, i) => c.on('ready', () => killedAt > 0 && onVictim.has(i) && !readyAgain.has(i) && readyAgain.set(i, Date.now() - killedAt)));
+
+    const sends: Promise<unknown>[] = [];
+    let stop = false;
+    const load = cs.map(async (c, i) => {
+      for (let k = 0; !stop; k++) {
+        sends.push(c.send({ conversationId: group.id, text: `load ${i}.${k}` }).message);
+        await new Promise((r) => setTimeout(r, 25));
+      }
+    });
+    await new Promise((r) => setTimeout(r, 1500));
+    killedAt = Date.now();
+    await cluster.kill(victim, 'SIGKILL');
+    await new Promise((r) => setTimeout(r, 2500));
+    stop = true;
+    await Promise.all(load);
+    const settled = await Promise.allSettled(sends);
+    expect(settled.filter((s) => s.status === 'rejected')).toEqual([]);
+    await until(() => readyAgain.size === onVictim.size, 15_000, 'the killed node’s clients to be ready again');
+
+    const expected = messageIds(await admin.history(group.id, users[0]!));
+    expect(expected.length).toBe(sends.length); // exactly once per send, retries included
+    await until(() => cs.every((c) => clientIds(c, group.id).join() === expected.join()), 20_000, 'every client to hold exactly the server history');
+    for (const seqs of reported) {
+      expect(new Set(seqs).size).toBe(seqs.length); // nothing reported twice
+      expect([...seqs].sort((a, b) => a - b)).toEqual(seqs); // in order
+    }
+    // the clients moved to live nodes; the dead node's entries expire (presence TTL 3 s)
+    await until(async () => (await Promise.all([...onVictim].map((i) => nodeOf(users[i]!)))).every((n) => n.length > 0 && !n.includes(victimId)), 10_000, 'presence entries on live nodes only');
+    const failover = [...readyAgain.values()].sort((a, b) => a - b);
+    console.log(`[cluster] SIGKILL failover: ${onVictim.size} clients ready on another node after ${failover.join(', ')} ms; ${sends.length} messages sent under load`);
+    await cluster.restart(victim);
+  }, 60_000);
+});
