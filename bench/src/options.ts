@@ -6,6 +6,8 @@ export interface BenchOptions {
   write: boolean;
   /** Sections to run (default: all that are available). */
   sections: Set<SectionName>;
+  /** True with `--only=…`: written results keep the other sections of the same day's file. */
+  partial: boolean;
   /** Postgres server URL (a database on it is created and dropped). */
   pgUrl: string;
   /** MongoDB URL; the Mongo store is measured only when set. */
@@ -28,6 +30,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptio
     mode: full ? 'full' : 'quick',
     write: full || argv.includes('--write'),
     sections,
+    partial: only !== undefined,
     pgUrl: env.PARLEY_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
     mongoUrl: env.MONGODB_URL || undefined,
   };

@@ -2,7 +2,7 @@
  * `npm run bench` (quick) / `npm run bench:full`: Parley beside its baselines in one run.
  * Flags: `--quick` | `--full`, `--write` (quick results are written only with it), `--only=storage,pglite,realtime,client`.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { hasExports } from './available.js';
@@ -66,6 +66,17 @@ async function main(): Promise<void> {
     const dir = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'results');
     await mkdir(dir, { recursive: true });
     const base = `${machine.date.slice(0, 10)}${options.mode === 'quick' ? '-quick' : ''}`;
+    if (options.partial) {
+      // `--only=…` re-runs some sections: keep the other sections of today's file.
+      const previous = await readFile(path.join(dir, `${base}.json`), 'utf8').then((t) => JSON.parse(t) as RunResult, () => null);
+      if (previous) {
+        const fresh = new Set(run.sections.map((s) => s.id));
+        run.sections = [...previous.sections.filter((s) => !fresh.has(s.id)), ...run.sections];
+        const order = ['pg', 'pglite', 'realtime', 'client'];
+        run.sections.sort((a, b) => order.indexOf(a.id) - order.indexOf(b.id));
+        run.machine = { ...previous.machine, ...machine, postgres: machine.postgres ?? previous.machine.postgres, pglite: machine.pglite ?? previous.machine.pglite };
+      }
+    }
     const targets = run.sections.flatMap((s) => s.targets.map((t) => ({ ...t, what: `${s.id}: ${t.what}` })));
     if (targets.some((t) => t.ratio !== null)) {
       run.chart = `${base}.svg`;
