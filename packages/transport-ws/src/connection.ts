@@ -133,8 +133,6 @@ export class Connection implements FanoutTarget, PresenceWatcher {
     if (this.#socket.bufferedAmount > this.#ctx.limits.maxBufferedBytes) {
       this.#ctx.logger.info('slow consumer', { connectionId: this.id, userId: this.#userId });
       this.close(CLOSE_CODES.SLOW_CONSUMER, 'slow consumer');
-      const timer = setTimeout(() => this.#socket.terminate(), Math.min(250, this.#ctx.limits.closeTimeoutMs));
-      timer.unref();
     }
   }
 

@@ -31,6 +31,7 @@ export interface HarnessOptions {
   store?: ChatStore;
   chat?: Partial<ChatOptions>;
   users?: string[];
+  logger?: WsServerOptions['logger'];
 }
 
 /** Tokens are `tok-<userId>`; the `x-test-user` header authenticates at the upgrade. */
@@ -47,6 +48,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     origins: options.origins ?? ['http://allowed.test'],
     limits: options.limits ?? {},
     ...(options.revalidate ? { revalidate: options.revalidate } : {}),
+    ...(options.logger ? { logger: options.logger } : {}),
     authenticate: ({ token, request }) => {
       if (token !== undefined) return token.startsWith('tok-') ? token.slice(4) : null;
       const header = request.headers['x-test-user'];
@@ -97,6 +99,8 @@ export class TestClient {
   readonly pushes: PushFrame[] = [];
   /** Replies whose id was null (frames the server could not parse). */
   readonly orphans: ReplyFrame[] = [];
+  /** Every reply frame received, matched or not. */
+  replies = 0;
   readonly closed: Promise<{ code: number; reason: string }>;
   readonly ready: Promise<void>;
   #nextId = 1;
@@ -123,6 +127,7 @@ export class TestClient {
         for (const w of [...this.#watchers]) w();
         return;
       }
+      this.replies++;
       const resolve = frame.id === null ? undefined : this.#waiting.get(frame.id);
       if (resolve && frame.id !== null) {
         this.#waiting.delete(frame.id);
@@ -269,4 +274,23 @@ export function createFaultyPubSub(): PubSub & { drop: ((topic: string, message:
     },
   };
   return bus;
+}
+
+/** A logger that records messages and fields (to check what gets logged). */
+export function createRecordingLogger() {
+  const lines: Array<{ level: string; message: string; fields?: Record<string, unknown> }> = [];
+  const at = (level: string) => (message: string, fields?: Record<string, unknown>) => void lines.push({ level, message, ...(fields ? { fields } : {}) });
+  return { lines, logger: { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') } };
+}
+
+/** What users ana, ben and cat can see, without volatile fields (cursors, lastSeenAt): equal before and after an attack. */
+export async function snapshot(chat: Chat, users: string[] = ['ana', 'ben', 'cat']): Promise<string> {
+  const out: unknown[] = [];
+  for (const u of users) {
+    const s = chat.as(u);
+    const sync = await s.sync({});
+    out.push(u, sync.entries, sync.contacts, await s.me(), await s.listChannels({}));
+    for (const e of sync.entries) out.push(await s.history({ conversationId: e.conversation.id, after: 0, all: true, limit: 200 }));
+  }
+  return JSON.stringify(out, (key, value: unknown) => (key === 'lastSeenAt' || key === 'cursor' ? undefined : value));
 }
