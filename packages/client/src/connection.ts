@@ -1,7 +1,7 @@
-import { CLOSE_CODES, SUBPROTOCOL, type AnyOpName, type ErrorBody, type PushFrame, type WireOpResults } from '@parley/protocol';
+import type { AnyOpName, ErrorBody, PushFrame, WireOpResults } from '@parley/protocol';
 import { reconnectDelay, type ResolvedBackoff } from './backoff.js';
 import { ParleyError } from './errors.js';
-import { CLIENT_DROP, type WebSocketConstructor, type WebSocketLike, type WindowLike } from './transport.js';
+import { CLIENT_DROP, CLOSE_CODES, SUBPROTOCOL, type WebSocketConstructor, type WebSocketLike, type WindowLike } from './transport.js';
 
 /**
  * Where the connection is:
