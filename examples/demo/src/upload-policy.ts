@@ -74,7 +74,7 @@ export function imageDimensions(mime: string, b: Uint8Array): { width: number; h
     }
     if (mime === 'image/jpeg') {
       let i = 2;
-      while (i + 9 < b.length) {
+      while (i + 8 < b.length) {
         if (b[i] !== 0xff) return null;
         const marker = b[i + 1]!;
         const len = view.getUint16(i + 2);
