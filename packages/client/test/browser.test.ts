@@ -1,0 +1,97 @@
+import { existsSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ParleyClient } from '../src/index.js';
+import { TestServer, device, heldMessages, until } from './harness.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const haveChromium = existsSync(CHROMIUM);
+const inCi = process.env.CI === 'true';
+if (!haveChromium && !inCi) console.warn(`[browser test skipped] ${CHROMIUM} not found; install it with: apt-get install -y chromium`);
+
+describe.skipIf(!haveChromium && !inCi)('in Chromium (playwright-core)', () => {
+  let server: TestServer;
+  let page: Server;
+  let pageUrl = '';
+  let browser: import('playwright-core').Browser | undefined;
+  let ben: ParleyClient;
+
+  beforeAll(async () => {
+    if (!haveChromium) throw new Error(`CI: ${CHROMIUM} is required for the browser test (apt-get install -y chromium)`);
+    const bundle = await build({
+      entryPoints: [fileURLToPath(new URL('../src/index.ts', import.meta.url))],
+      bundle: true,
+      format: 'iife',
+      globalName: 'Parley',
+      platform: 'browser',
+      target: 'es2022',
+      conditions: ['@parley/source'],
+      write: false,
+      logLevel: 'silent',
+    });
+    const js = bundle.outputFiles[0]!.text;
+    page = createServer((req, res) => {
+      if (req.url === '/client.js') res.writeHead(200, { 'content-type': 'text/javascript' }).end(js);
+      else res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>parley</title><script src="/client.js"></script>');
+    });
+    await new Promise<void>((r) => page.listen(0, '127.0.0.1', () => r()));
+    pageUrl = `http://127.0.0.1:${(page.address() as AddressInfo).port}/`;
+    server = new TestServer();
+    await server.start();
+    await server.chat.upsertUser({ id: 'ana', displayName: 'Ana' });
+    await server.chat.upsertUser({ id: 'ben', displayName: 'Ben' });
+    const { chromium } = await import('playwright-core');
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    });
+  });
+
+  afterAll(async () => {
+    ben?.close();
+    await browser?.close();
+    await server?.stop();
+    await new Promise((r) => page?.close(r));
+  });
+
+  it('a bundled client in the page exchanges messages with a Node client', async () => {
+    server.tokens.set('browser-ana', 'ana');
+    ben = device(server, 'ben', 'node-ben');
+    await ben.ready();
+    const dm = await ben.api.openDirect({ userId: 'ana' });
+    await ben.open(dm.id);
+    const tab = await browser!.newPage();
+    const errors: string[] = [];
+    tab.on('pageerror', (e) => errors.push(String(e)));
+    await tab.goto(pageUrl);
+    await tab.evaluate(
+      async ({ url, dmId }) => {
+        const w = window as unknown as Record<string, any>;
+        const client = w.Parley.createClient({ url, token: 'browser-ana' });
+        w.client = client;
+        w.texts = () => client.messages(dmId).getSnapshot().messages.map((m: { text: string }) => m.text);
+        await client.ready();
+        await client.open(dmId);
+      },
+      { url: server.url, dmId: dm.id },
+    );
+    await ben.send({ conversationId: dm.id, text: 'hello from node' }).message;
+    await tab.waitForFunction(() => (window as any).texts().includes('hello from node'), undefined, { timeout: 10_000 });
+    const sent = await tab.evaluate(async (dmId) => {
+      const client = (window as any).client;
+      const h = client.send({ conversationId: dmId, text: 'hello from chromium' });
+      const pending = client.messages(dmId).getSnapshot().messages.at(-1).status;
+      const m = await h.message;
+      return { pending, seq: m.seq, state: client.state, userId: client.userId, unread: client.inbox.getSnapshot().byId[dmId].unread };
+    }, dm.id);
+    expect(sent).toMatchObject({ pending: 'sending', state: 'ready', userId: 'ana', unread: 0 });
+    await until(() => expect(heldMessages(ben, dm.id).map((m) => m.text)).toEqual(['hello from node', 'hello from chromium']));
+    expect(await tab.evaluate(() => (window as any).texts())).toEqual(['hello from node', 'hello from chromium']);
+    await until(async () => expect(ben.messages(dm.id).getSnapshot().messages[0]!.status).toBe('delivered'));
+    expect(errors).toEqual([]);
+    await tab.evaluate(() => (window as any).client.close());
+  });
+});
