@@ -21,6 +21,7 @@ import { concurrencySuite } from './testing/concurrency.js';
 import { idempotencySuite } from './testing/idempotency.js';
 import { resolveCapabilities, type PubSubConformanceOptions, type ResolvedStoreOptions, type StoreConformanceOptions } from './testing/options.js';
 import { inboxSuite } from './testing/inbox.js';
+import { modelSuite } from './testing/model.js';
 import { orderingSuite } from './testing/ordering.js';
 import { pubsubSuites } from './testing/pubsub.js';
 import { receiptsSuite } from './testing/receipts.js';
@@ -55,6 +56,7 @@ export function runStoreConformance(options: StoreConformanceOptions): void {
     callsSuite(o);
     retentionSuite(o);
     validationSuite(o);
+    modelSuite(o);
   });
 }
 
