@@ -41,7 +41,11 @@ export function randomSchema(prefix = 'parley_t'): string {
 /** A pool-backed kysely instance on the test server. */
 export function serverDb(max = 10): { db: Kysely<unknown>; pool: pg.Pool } {
   const pool = createPool({ connectionString: SERVER_URL, max });
-  pool.on('error', () => {}); // terminated idle clients are replaced on next use
+  // A backend killed while its client is checked out makes the client emit 'error'; without a
+  // listener that is an uncaught exception. The failing query still rejects, and the pool
+  // replaces the client.
+  pool.on('error', () => {});
+  pool.on('connect', (client) => client.on('error', () => {}));
   return { db: new Kysely<unknown>({ dialect: new PostgresDialect({ pool }) }), pool };
 }
 
