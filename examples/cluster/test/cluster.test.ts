@@ -1,21 +1,11 @@
 import type { ParleyClient } from '@parley/client';
-import type { Conversation, ConversationEvent } from '@parley/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBalancer, type Balancer } from '../src/balancer.js';
 import { startCluster, type Cluster } from '../src/cluster.js';
-import { SECRET, clientFor, isolation, openAdmin, servicesAvailable, until, type Admin } from './support.js';
+import { clientIds, groupWithClients, loadWithDisruption, messageIds } from './scenario.js';
+import { SECRET, isolation, openAdmin, servicesAvailable, until, type Admin } from './support.js';
 
 const available = await servicesAvailable();
-
-/** Message ids of the server's history, in seq order. */
-const messageIds = (events: ConversationEvent[]) => events.filter((e) => e.type === 'message').map((e) => (e.type === 'message' ? e.message.id : ''));
-/** Confirmed message ids a client holds, in the order it shows them. */
-const clientIds = (c: ParleyClient, conversationId: string) =>
-  c
-    .messages(conversationId)
-    .getSnapshot()
-    .messages.filter((m) => m.seq !== null)
-    .map((m) => m.id);
 
 describe.skipIf(!available)('examples/cluster: three nodes, one Postgres, one Redis', () => {
   const { schema, redisPrefix } = isolation();
@@ -40,17 +30,7 @@ describe.skipIf(!available)('examples/cluster: three nodes, one Postgres, one Re
     await admin?.dispose();
   }, 30_000);
 
-  /** Users and one group with all of them; one client per user through the balancer (round robin). */
-  const setup = async (tag: string, n: number) => {
-    const users = Array.from({ length: n }, (_, i) => `${tag}-u${i}`);
-    for (const id of users) await admin.chat.upsertUser({ id, displayName: id });
-    const group: Conversation = await admin.chat.as(users[0]!).createGroup({ title: tag, memberIds: users.slice(1) });
-    const cs = users.map((u) => clientFor(url, u));
-    clients.push(...cs);
-    await Promise.all(cs.map((c) => c.ready()));
-    await Promise.all(cs.map((c) => c.open(group.id)));
-    return { users, group, cs };
-  };
+  const setup = (tag: string, n: number) => groupWithClients(admin, url, tag, n, clients);
   /** Which nodes hold a live connection of the user, from the presence entries in Redis (`<nodeId>:<connectionId>` by expiry). */
   const nodeOf = async (userId: string) => {
     const [seconds = 0, micros = 0] = (await admin.redis.time()).map(Number);
@@ -106,42 +86,26 @@ describe.skipIf(!available)('examples/cluster: three nodes, one Postgres, one Re
     for (const [i, u] of users.entries()) if ((await nodeOf(u)).includes(victimId)) onVictim.add(i);
     expect(onVictim.size).toBeGreaterThan(0);
 
-    // every 'event' a client reports for the group, to check nothing is reported twice or out of order
-    const reported = cs.map(() => [] as number[]);
-    cs.forEach((c, i) => c.on('event', (e) => e.conversationId === group.id && reported[i]!.push(e.seq)));
     const readyAgain = new Map<number, number>();
     let killedAt = 0;
     cs.forEach((c, i) => c.on('ready', () => killedAt > 0 && onVictim.has(i) && !readyAgain.has(i) && readyAgain.set(i, Date.now() - killedAt)));
-
-    const sends: Promise<unknown>[] = [];
-    let stop = false;
-    const load = cs.map(async (c, i) => {
-      for (let k = 0; !stop; k++) {
-        sends.push(c.send({ conversationId: group.id, text: `load ${i}.${k}` }).message);
-        await new Promise((r) => setTimeout(r, 25));
-      }
+    const sent = await loadWithDisruption({
+      admin,
+      cs,
+      users,
+      group,
+      durationMs: 4000,
+      disruptAtMs: 1500,
+      disrupt: async () => {
+        killedAt = Date.now();
+        await cluster.kill(victim, 'SIGKILL');
+      },
     });
-    await new Promise((r) => setTimeout(r, 1500));
-    killedAt = Date.now();
-    await cluster.kill(victim, 'SIGKILL');
-    await new Promise((r) => setTimeout(r, 2500));
-    stop = true;
-    await Promise.all(load);
-    const settled = await Promise.allSettled(sends);
-    expect(settled.filter((s) => s.status === 'rejected')).toEqual([]);
     await until(() => readyAgain.size === onVictim.size, 15_000, 'the killed node’s clients to be ready again');
-
-    const expected = messageIds(await admin.history(group.id, users[0]!));
-    expect(expected.length).toBe(sends.length); // exactly once per send, retries included
-    await until(() => cs.every((c) => clientIds(c, group.id).join() === expected.join()), 20_000, 'every client to hold exactly the server history');
-    for (const seqs of reported) {
-      expect(new Set(seqs).size).toBe(seqs.length); // nothing reported twice
-      expect([...seqs].sort((a, b) => a - b)).toEqual(seqs); // in order
-    }
     // the clients moved to live nodes; the dead node's entries expire (presence TTL 3 s)
     await until(async () => (await Promise.all([...onVictim].map((i) => nodeOf(users[i]!)))).every((n) => n.length > 0 && !n.includes(victimId)), 10_000, 'presence entries on live nodes only');
     const failover = [...readyAgain.values()].sort((a, b) => a - b);
-    console.log(`[cluster] SIGKILL failover: ${onVictim.size} clients ready on another node after ${failover.join(', ')} ms; ${sends.length} messages sent under load`);
+    console.log(`[cluster] SIGKILL failover: ${onVictim.size} clients ready on another node after ${failover.join(', ')} ms; ${sent} messages sent under load`);
     await cluster.restart(victim);
   }, 60_000);
 });

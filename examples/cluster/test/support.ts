@@ -64,11 +64,11 @@ export interface Admin {
   dispose(): Promise<void>;
 }
 
-export async function openAdmin(schema: string, redisPrefix: string): Promise<Admin> {
+export async function openAdmin(schema: string, redisPrefix: string, redisUrl = REDIS_URL): Promise<Admin> {
   const pool = createPool({ connectionString: DATABASE_URL, max: 4 });
   pool.on('error', () => {});
   const db = new Kysely<unknown>({ dialect: new PostgresDialect({ pool }) });
-  const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
+  const redis = new Redis(redisUrl, { maxRetriesPerRequest: null });
   redis.on('error', () => {});
   const pubsub = createRedisPubSub({ redis: redis.duplicate(), prefix: redisPrefix });
   const chat = createChat({ store: createPostgresStore({ db, schema }), pubsub });
