@@ -10,6 +10,8 @@ export interface InboxSnapshot {
   unreadTotal: number;
 }
 
+// Mirrors previewOf in @parley/core (apply.ts): the client must not depend on core (zod, server code).
+// If the protocol package gains a zod-free helpers entry, both should use it.
 const PREVIEW_LENGTH = 140;
 
 function previewOf(message: Message): MessagePreview {

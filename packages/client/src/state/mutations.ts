@@ -2,7 +2,8 @@ import type { ConversationEvent, Message } from '@parley/protocol';
 
 /**
  * Fold a mutation event (edit, delete, reaction, pin) into the message it targets. Returns the
- * same object when nothing changes, so applying an event twice is harmless.
+ * same object when nothing changes, so applying an event twice is harmless. Same semantics as
+ * `applyMutation` + `visibleMessage` in @parley/core, which the client cannot import (zod, server code).
  */
 export function applyMutation(message: Message, event: ConversationEvent): Message {
   switch (event.type) {
