@@ -1,40 +1,17 @@
-import type { ParleyClient } from '@parley/client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startBalancer, type Balancer } from '../src/balancer.js';
-import { startCluster, type Cluster } from '../src/cluster.js';
-import { clientIds, groupWithClients, loadWithDisruption, messageIds } from './scenario.js';
-import { SECRET, isolation, openAdmin, servicesAvailable, until, type Admin } from './support.js';
+import { describe, expect, it } from 'vitest';
+import { useCluster } from './fixture.js';
+import { clientIds, loadWithDisruption, messageIds } from './scenario.js';
+import { servicesAvailable, until } from './support.js';
 
 const available = await servicesAvailable();
 
 describe.skipIf(!available)('examples/cluster: three nodes, one Postgres, one Redis', () => {
-  const { schema, redisPrefix } = isolation();
-  const logs: string[] = [];
-  let cluster: Cluster;
-  let balancer: Balancer;
-  let admin: Admin;
-  let url: string;
-  const clients: ParleyClient[] = [];
-
-  beforeAll(async () => {
-    cluster = await startCluster({ nodes: 3, schema, redisPrefix, secret: SECRET, presenceTtlMs: 3000, log: (l) => logs.push(l) });
-    balancer = await startBalancer({ backends: () => cluster.nodes.map((n) => n.port) });
-    url = `ws://127.0.0.1:${balancer.port}/parley`;
-    admin = await openAdmin(schema, redisPrefix);
-  }, 60_000);
-
-  afterAll(async () => {
-    for (const c of clients) c.close();
-    await balancer?.close();
-    await cluster?.stop();
-    await admin?.dispose();
-  }, 30_000);
-
-  const setup = (tag: string, n: number) => groupWithClients(admin, url, tag, n, clients);
+  const f = useCluster({ nodes: 3 });
+  const setup = (tag: string, n: number) => f.group(tag, n);
   /** Which nodes hold a live connection of the user, from the presence entries in Redis (`<nodeId>:<connectionId>` by expiry). */
   const nodeOf = async (userId: string) => {
-    const [seconds = 0, micros = 0] = (await admin.redis.time()).map(Number);
-    const members = await admin.redis.zrangebyscore(`${redisPrefix}presence:${userId}`, `(${seconds * 1000 + Math.floor(micros / 1000)}`, '+inf');
+    const [seconds = 0, micros = 0] = (await f.admin.redis.time()).map(Number);
+    const members = await f.admin.redis.zrangebyscore(`${f.redisPrefix}presence:${userId}`, `(${seconds * 1000 + Math.floor(micros / 1000)}`, '+inf');
     return members.map((m) => m.slice(0, m.indexOf(':')));
   };
 
@@ -46,7 +23,7 @@ describe.skipIf(!available)('examples/cluster: three nodes, one Postgres, one Re
     // messages: 5 from each, concurrently
     const sends = cs.flatMap((c, i) => Array.from({ length: 5 }, (_, k) => c.send({ conversationId: group.id, text: `m${i}.${k}` }).message));
     await Promise.all(sends);
-    const history = await admin.history(group.id, users[0]!);
+    const history = await f.admin.history(group.id, users[0]!);
     const expected = messageIds(history);
     expect(expected).toHaveLength(30);
     await until(() => cs.every((c) => clientIds(c, group.id).join() === expected.join()), 15_000, 'every client to hold the server history');
@@ -64,24 +41,24 @@ describe.skipIf(!available)('examples/cluster: three nodes, one Postgres, one Re
 
     // unread counts: each client's inbox equals the server's
     for (const [i, c] of cs.entries()) {
-      const server = await admin.chat.as(users[i]!).inbox({});
+      const server = await f.admin.chat.as(users[i]!).inbox({});
       const want = server.items.find((e) => e.conversation.id === group.id)!.unread;
       await until(() => c.inbox.getSnapshot().byId[group.id]?.unread === want, 10_000, `unread of ${users[i]} to be ${want}`);
     }
-    expect((await admin.chat.as(users[2]!).inbox({})).items[0]!.unread).toBe(0);
+    expect((await f.admin.chat.as(users[2]!).inbox({})).items[0]!.unread).toBe(0);
 
     // presence: online everywhere; the last connection of a user closing is seen on the other nodes
     const watched = await cs[0]!.api.presence({ userIds: users.slice(1) });
     expect(watched.every((p) => p.online)).toBe(true);
     cs[5]!.close();
     await until(() => cs[0]!.presence.getSnapshot()[users[5]!]?.online === false, 10_000, 'offline presence of the closed client');
-    expect((await admin.chat.store.getUsers([users[5]!]))[0]!.lastSeenAt).toBeTypeOf('number');
+    expect((await f.admin.chat.store.getUsers([users[5]!]))[0]!.lastSeenAt).toBeTypeOf('number');
   }, 60_000);
 
   it('SIGKILL of a node under load: its clients resume on other nodes; every client ends with exactly the server history', async () => {
     const { users, group, cs } = await setup('kill', 6);
     const victim = 1;
-    const victimId = cluster.nodes[victim]!.nodeId;
+    const victimId = f.cluster.nodes[victim]!.nodeId;
     const onVictim = new Set<number>();
     for (const [i, u] of users.entries()) if ((await nodeOf(u)).includes(victimId)) onVictim.add(i);
     expect(onVictim.size).toBeGreaterThan(0);
@@ -90,7 +67,7 @@ describe.skipIf(!available)('examples/cluster: three nodes, one Postgres, one Re
     let killedAt = 0;
     cs.forEach((c, i) => c.on('ready', () => killedAt > 0 && onVictim.has(i) && !readyAgain.has(i) && readyAgain.set(i, Date.now() - killedAt)));
     const sent = await loadWithDisruption({
-      admin,
+      admin: f.admin,
       cs,
       users,
       group,
@@ -98,7 +75,7 @@ describe.skipIf(!available)('examples/cluster: three nodes, one Postgres, one Re
       disruptAtMs: 1500,
       disrupt: async () => {
         killedAt = Date.now();
-        await cluster.kill(victim, 'SIGKILL');
+        await f.cluster.kill(victim, 'SIGKILL');
       },
     });
     await until(() => readyAgain.size === onVictim.size, 15_000, 'the killed node’s clients to be ready again');
@@ -106,6 +83,6 @@ describe.skipIf(!available)('examples/cluster: three nodes, one Postgres, one Re
     await until(async () => (await Promise.all([...onVictim].map((i) => nodeOf(users[i]!)))).every((n) => n.length > 0 && !n.includes(victimId)), 10_000, 'presence entries on live nodes only');
     const failover = [...readyAgain.values()].sort((a, b) => a - b);
     console.log(`[cluster] SIGKILL failover: ${onVictim.size} clients ready on another node after ${failover.join(', ')} ms; ${sent} messages sent under load`);
-    await cluster.restart(victim);
+    await f.cluster.restart(victim);
   }, 60_000);
 });
