@@ -442,8 +442,16 @@ export class ParleyClient extends EventEmitter<ClientEvents> {
     this.emit('change', conversationId === undefined ? { view } : { view, conversationId });
   }
 
-  #req<R>(op: ClientOpName, params: unknown): Promise<R> {
-    return this.#conn.request<R>(op, params, { immediate: true });
+  /** Internal requests (resume, gap fetches): sent while resuming; waits and retries when rate limited. */
+  async #req<R>(op: ClientOpName, params: unknown): Promise<R> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.#conn.request<R>(op, params, { immediate: true });
+      } catch (error) {
+        if (!isParleyError(error, 'RATE_LIMITED') || attempt >= 5) throw error;
+        await new Promise((r) => setTimeout(r, error.retryAfterMs ?? 250 * 2 ** attempt));
+      }
+    }
   }
 
   #absorb(op: ClientOpName, result: unknown): void {
@@ -621,7 +629,8 @@ export class ParleyClient extends EventEmitter<ClientEvents> {
 
   async #catchUpAll(refreshHidden: boolean): Promise<void> {
     await this.#sync();
-    await Promise.all([...this.#convs.values()].map((conv) => this.#refresh(conv, refreshHidden || conv.loaded)));
+    // one conversation at a time: a burst of requests per held conversation would trip the server's rate limit
+    for (const conv of [...this.#convs.values()]) await this.#refresh(conv, refreshHidden || conv.loaded);
   }
 
   /** Bring one held conversation up to date: newest page if needed, the gap after the last seq held, receipts, hidden. */

@@ -123,7 +123,12 @@ export class ConversationMessages {
 
   /** Apply one conversation event; returns whether the held messages changed. */
   apply(event: ConversationEvent): boolean {
-    if (event.type === 'message') return this.insert(event.message);
+    if (event.type === 'message') {
+      // the server advances a sender's watermarks to their own message: they have read everything before it
+      const sender = event.message.senderId;
+      if (this.receipts.has(sender)) this.applyReceipt({ conversationId: event.conversationId, userId: sender, deliveredSeq: event.seq, readSeq: event.seq });
+      return this.insert(event.message);
+    }
     if (event.type === 'member.left') return this.receipts.delete(event.userId);
     if (event.type === 'member.joined') {
       this.receipts.set(event.userId, mergeReceipt(this.receipts.get(event.userId), { conversationId: event.conversationId, userId: event.userId, deliveredSeq: event.seq, readSeq: event.seq }));

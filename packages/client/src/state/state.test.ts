@@ -163,9 +163,11 @@ describe('receipts and snapshots', () => {
     const s3 = b.build(c, 'c1', [item], 'ana');
     expect(s3.messages[0]!.status).toBe('read');
     expect(s3.messages[1]).toBe(s1.messages[1]);
-    c.insert(msg(3, 'ana', { clientId: 'x' }));
+    c.apply(ev(msg(3, 'ana', { clientId: 'x' })));
+    c.apply(ev(msg(4, 'ben')));
+    expect(c.receipts.get('ben')).toMatchObject({ readSeq: 4, deliveredSeq: 4 });
     const s4 = b.build(c, 'c1', [item], 'ana');
-    expect(s4.messages.map((m) => m.key)).toEqual(['k1', 'k2', 'x']);
-    expect(s4.messages[2]!.seq).toBe(3);
+    expect(s4.messages.map((m) => m.key)).toEqual(['k1', 'k2', 'x', 'k4']);
+    expect(s4.messages[2]).toMatchObject({ seq: 3, status: 'read' });
   });
 });
