@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { ParleyClient } from '../src/index.js';
+import { localStorageOutbox, type ParleyClient } from '../src/index.js';
 import { TestServer, converged, device, heldMessages, serverMessages, until } from './harness.js';
 
 let server: TestServer;
@@ -185,5 +185,26 @@ describe('against the real ws server (in-memory store)', () => {
     const texts = a.messages(dm.id).getSnapshot().messages.map((m) => m.text);
     expect(texts).toEqual(Array.from({ length: 15 }, (_, i) => `m${i + 25}`));
     await until(async () => expect(a.inbox.getSnapshot().byId[dm.id]!.unread).toBe((await server.chat.as('ana').inbox({})).items[0]!.unread));
+  });
+
+  it('outbox persisted in (a fake) localStorage: a message typed before a "reload" is sent once after it', async () => {
+    const data = new Map<string, string>();
+    const storage = { getItem: (k: string) => data.get(k) ?? null, setItem: (k: string, v: string) => void data.set(k, v), removeItem: (k: string) => void data.delete(k) };
+    const first = device(server, 'ana', 'p1', { storage: localStorageOutbox('outbox', storage) });
+    clients = [first];
+    await first.ready();
+    const dm = await first.api.openDirect({ userId: 'ben' });
+    await server.stop();
+    await until(() => first.state === 'offline');
+    const { clientId } = first.send({ conversationId: dm.id, text: 'typed offline' });
+    await until(() => expect(JSON.parse(data.get('outbox') ?? '[]')).toHaveLength(1));
+    first.close();
+    await server.start();
+    const second = device(server, 'ana', 'p2', { storage: localStorageOutbox('outbox', storage) });
+    clients.push(second);
+    await second.open(dm.id);
+    await until(() => expect(second.messages(dm.id).getSnapshot().messages.map((m) => [m.clientId, m.status])).toEqual([[clientId, 'sent']]));
+    expect(data.has('outbox')).toBe(false);
+    expect((await serverMessages(server.chat, 'ana', dm.id)).map((m) => m.clientId)).toEqual([clientId]);
   });
 });
