@@ -23,9 +23,12 @@ export interface Sql {
   close(): Promise<void>;
 }
 
+/** Idle clients of a pool may be terminated when the bench database is dropped: not an error of the run. */
+const quiet = (pool: pg.Pool): pg.Pool => pool.on('error', () => undefined);
+
 /** Connect to a database on a Postgres server with a pool of `max` connections. */
 export function serverSql(url: string, max: number): Sql {
-  const pool = new pg.Pool({ connectionString: url, max });
+  const pool = quiet(new pg.Pool({ connectionString: url, max }));
   const kyselies: Array<Kysely<unknown>> = [];
   return {
     kind: 'server',
@@ -51,7 +54,7 @@ export function serverSql(url: string, max: number): Sql {
     },
     async kysely(onQuery) {
       const db = new Kysely<unknown>({
-        dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: url, max }) }),
+        dialect: new PostgresDialect({ pool: quiet(new pg.Pool({ connectionString: url, max })) }),
         log: (event) => onQuery?.(event.query.sql, event.query.parameters),
       });
       kyselies.push(db);

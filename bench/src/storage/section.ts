@@ -54,16 +54,40 @@ export async function storageSection(
       ['seed 000', 'total', '', sizes.seed.total, round(perMsg.seed, 3)],
     ],
   });
+  // Seed 000 as designed would also hold a status row per busy-channel message and recipient; those
+  // are not loaded (100M rows at full scale) but cost what the loaded status rows cost, row for row.
+  const status = sizes.seed.tables.find((t) => t.table === 'message_status');
+  const perStatusRow = status && status.rows > 0 ? status.bytes / status.rows : 0;
+  const missingRows = workload.busyMessages * (workload.busyMembers - 1);
+  const seedW1 = (sizes.seed.total + missingRows * perStatusRow) / messages;
   out.targets.push(
     target({
       id: `${id}.size`,
-      what: 'bytes on disk per message, seed 000 / Parley',
+      what: 'bytes on disk per message on W1, seed 000 / Parley',
+      ratio: seedW1 / perMsg.parley,
+      goal: 5,
+      goalText: '>= 5x smaller',
+      detail:
+        `Parley ${Math.round(perMsg.parley)} B/msg, seed 000 ${Math.round(seedW1)} B/msg: measured, plus its ${missingRows.toLocaleString('en-US')} ` +
+        `busy-channel status rows at the measured ${Math.round(perStatusRow)} B per status row`,
+    }),
+    target({
+      id: `${id}.sizeLoaded`,
+      what: 'bytes on disk per message as loaded (seed 000 without busy-channel status rows), seed 000 / Parley',
       ratio: perMsg.seed / perMsg.parley,
       goal: 5,
       goalText: '>= 5x smaller',
-      detail: `Parley ${Math.round(perMsg.parley)} B/msg, seed 000 ${Math.round(perMsg.seed)} B/msg (busy-channel status rows left out of seed 000)`,
+      detail: `Parley ${Math.round(perMsg.parley)} B/msg, seed 000 ${Math.round(perMsg.seed)} B/msg as loaded (this flatters seed 000)`,
     }),
   );
+  out.tables.push({
+    title: 'Where the bytes go (bytes per message, largest parts)',
+    head: ['schema', 'relation', 'bytes per message'],
+    rows: [
+      ...sizes.parley.parts.slice(0, 8).map((p) => ['Parley', p.name, round(p.bytes / messages, 3)]),
+      ...sizes.seed.parts.slice(0, 8).map((p) => ['seed 000', p.name, round(p.bytes / messages, 3)]),
+    ],
+  });
   log(`  sizes: Parley ${Math.round(perMsg.parley)} B/msg, seed 000 ${Math.round(perMsg.seed)} B/msg`);
 
   out.plans = await explainReads(f);

@@ -6,6 +6,8 @@ import { PARLEY_SCHEMA } from './fixture.js';
 export interface SchemaSize {
   total: number;
   tables: Array<{ table: string; bytes: number; rows: number }>;
+  /** Every relation on its own (heap, TOAST with its index, each index), largest first. */
+  parts: Array<{ name: string; bytes: number }>;
 }
 
 /** Measure a schema's size, table by table. */
@@ -17,7 +19,14 @@ export async function schemaSize(sql: Sql, schema: string): Promise<SchemaSize> 
     [schema],
   );
   const list = tables.map((t) => ({ table: t.table, bytes: Number(t.bytes), rows: Number(t.rows) }));
-  return { total: list.reduce((a, t) => a + t.bytes, 0), tables: list };
+  const parts = await sql.query<{ name: string; bytes: string }>(
+    `select c.relname || case when c.relkind = 'i' then ' (index)' else ' (heap + TOAST)' end as name,
+       case when c.relkind = 'i' then pg_relation_size(c.oid) else pg_table_size(c.oid) end::bigint as bytes
+     from pg_class c join pg_namespace n on n.oid = c.relnamespace
+     where n.nspname = $1 and c.relkind in ('r', 'p', 'i') order by 2 desc`,
+    [schema],
+  );
+  return { total: list.reduce((a, t) => a + t.bytes, 0), tables: list, parts: parts.map((p) => ({ name: p.name, bytes: Number(p.bytes) })) };
 }
 
 /** Sizes of Parley's schema and the seed 000 schema. */
