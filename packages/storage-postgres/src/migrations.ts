@@ -148,16 +148,20 @@ function migrationsFor(schema: string | undefined): Record<string, Migration> {
   return { '0001_initial': initial(t, schema) };
 }
 
-function migratorFor<DB>({ db, schema }: MigrateOptions<DB>): Migrator {
+async function migratorFor<DB>({ db, schema }: MigrateOptions<DB>): Promise<Migrator> {
   const checked = checkSchemaName(schema);
   const migrations = migrationsFor(checked);
+  // kysely looks for its bookkeeping tables in every schema when none is named, so a copy in
+  // another schema would be mistaken for ours: always name one (the current one by default).
+  const bookkeeping =
+    checked ?? String((await sql<{ s: string }>`select current_schema() as s`.execute(db)).rows[0]?.s ?? 'public');
   return new Migrator({
     // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the Migrator takes any database type
     db: db as unknown as Kysely<any>,
     provider: { getMigrations: async () => migrations },
     migrationTableName: 'parley_migrations',
     migrationLockTableName: 'parley_migrations_lock',
-    ...(checked !== undefined ? { migrationTableSchema: checked } : {}),
+    migrationTableSchema: bookkeeping,
   });
 }
 
@@ -176,7 +180,7 @@ const optionsOf = <DB>(input: Kysely<DB> | MigrateOptions<DB>): MigrateOptions<D
  * several processes at once (kysely's migration lock). Accepts the `Kysely` instance itself or options.
  */
 export async function migrate<DB>(input: Kysely<DB> | MigrateOptions<DB>): Promise<MigrateReport> {
-  return report(await migratorFor(optionsOf(input)).migrateToLatest());
+  return report(await (await migratorFor(optionsOf(input))).migrateToLatest());
 }
 
 /**
@@ -184,5 +188,5 @@ export async function migrate<DB>(input: Kysely<DB> | MigrateOptions<DB>): Promi
  * Safe to run twice. Accepts the `Kysely` instance itself or options.
  */
 export async function migrateDown<DB>(input: Kysely<DB> | MigrateOptions<DB>): Promise<MigrateReport> {
-  return report(await migratorFor(optionsOf(input)).migrateTo(NO_MIGRATIONS));
+  return report(await (await migratorFor(optionsOf(input))).migrateTo(NO_MIGRATIONS));
 }

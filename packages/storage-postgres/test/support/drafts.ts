@@ -45,7 +45,7 @@ export async function seedConversation(
   for (const id of input.users) await store.upsertUser({ id, displayName: id.toUpperCase(), now });
   const kind = input.kind ?? 'group';
   const id = input.id ?? randomUUID();
-  await store.createConversation({
+  const { conversation } = await store.createConversation({
     id,
     kind,
     title: kind === 'direct' ? null : 'room',
@@ -56,5 +56,5 @@ export async function seedConversation(
     members: input.users.map((userId, i) => ({ userId, role: i === 0 && kind !== 'direct' ? 'owner' : 'member' })),
     now,
   });
-  return id;
+  return conversation.id;
 }
