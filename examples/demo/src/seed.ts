@@ -25,9 +25,23 @@ export async function seedChannels(chat: Chat): Promise<string[]> {
   const created: string[] = [];
   for (const { title, welcome } of SEED_CHANNELS) {
     if (have.has(title)) continue;
-    const channel = await parley.createChannel({ title, metadata: { seeded: true } });
+    const channel = await parley.createChannel({ title, metadata: { seeded: true, description: welcome } });
     await parley.send({ conversationId: channel.id, clientId: `seed-${title}`, text: welcome });
     created.push(title);
   }
   return created;
+}
+
+/**
+ * Greet a user who signed in for the first time: join them to the seeded channels and post a
+ * system line in each, so a new user's inbox is not empty and others see who arrived.
+ */
+export async function welcomeNewUser(chat: Chat, userId: string, displayName: string): Promise<void> {
+  const parley = chat.as(SEED_USER.id);
+  const channels = await parley.listChannels({ limit: 50 });
+  for (const channel of channels.items) {
+    if (channel.metadata.seeded !== true) continue;
+    await chat.as(userId).join({ conversationId: channel.id });
+    await chat.systemMessage({ conversationId: channel.id, senderId: SEED_USER.id, text: `👋 ${displayName} joined #${channel.title ?? ''}` });
+  }
 }

@@ -8,6 +8,7 @@ import { bearerToken, createDevAuth, loadOrCreateSecret, normalizeDisplayName, u
 import { BASE_HEADERS, HttpError, readBody, readJson, sendError, sendJson } from './http.js';
 import { createDiskMediaStore, type MediaStore } from './media-store.js';
 import { renderIndexHtml } from './page.js';
+import { welcomeNewUser } from './seed.js';
 import {
   ALLOWED_MIME_TYPES,
   INLINE_IMAGE_TYPES,
@@ -124,7 +125,9 @@ export async function startDemoServer(options: DemoServerOptions): Promise<DemoS
       const displayName = normalizeDisplayName(body.displayName);
       if (!displayName) throw new HttpError(400, 'Give a display name of 1 to 40 characters.', 'INVALID');
       const userId = userIdForName(displayName);
+      const [existing] = await chat.store.getUsers([userId]);
       const user = await chat.upsertUser({ id: userId, displayName });
+      if (!existing) await welcomeNewUser(chat, userId, displayName).catch((e: unknown) => log(`[demo] welcome failed: ${String(e)}`));
       sendJson(res, 200, { token: auth.issue(userId), user, devOnly: true });
       return;
     }

@@ -22,6 +22,8 @@ export interface App {
   toast(text: string, kind?: 'info' | 'error'): void;
   /** Run an action, showing its error as a toast. */
   run<T>(action: () => Promise<T>): Promise<T | undefined>;
+  /** Ask the server for a user's presence (once per connection); it then pushes changes. */
+  watchPresence(userId: string): void;
   /** Sign out and go back to the sign-in screen. */
   signOut(): void;
 }
@@ -47,6 +49,7 @@ export function startApp(root: HTMLElement, session: Session, onSignOut: () => v
     toasts: [],
   };
   let frame = 0;
+  const watched = new Set<string>();
   let toastId = 0;
   const sidebarEl = h('aside.sidebar');
   const paneEl = h('main.pane');
@@ -94,6 +97,11 @@ export function startApp(root: HTMLElement, session: Session, onSignOut: () => v
         return undefined;
       }
     },
+    watchPresence(userId) {
+      if (watched.has(userId) || userId === app.me) return;
+      watched.add(userId);
+      void client.api.presence({ userIds: [userId] }).catch(() => watched.delete(userId));
+    },
     signOut() {
       client.close();
       saveSession(null);
@@ -129,11 +137,13 @@ export function startApp(root: HTMLElement, session: Session, onSignOut: () => v
     if (event.type === 'call') onCall(event.call);
   });
   client.on('ready', () => {
+    watched.clear();
     // Presence of everyone I have a direct chat with (the server then pushes changes).
     const peers = client.inbox
       .getSnapshot()
       .items.flatMap((e) => (e.peer ? [e.peer] : []));
     app.users.put(peers);
+    for (const p of peers.slice(0, 200)) watched.add(p.id);
     if (peers.length > 0) void client.api.presence({ userIds: peers.map((p) => p.id).slice(0, 200) }).catch(() => {});
     void client.api.listContacts().catch(() => {});
     app.render();

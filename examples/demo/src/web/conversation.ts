@@ -107,6 +107,7 @@ function header(app: App, entry: InboxEntry): HTMLElement {
   const c = entry.conversation;
   const title = titleOf(entry, app.users, app.me);
   const peer = peerOf(entry, app.me);
+  if (peer) app.watchPresence(peer);
   const online = peer ? app.client.presence.getSnapshot()[peer]?.online === true : false;
   const sub = subtitle(app, entry);
   const active = entry.member.leftSeq === null;
@@ -152,7 +153,8 @@ function messageList(app: App, entry: InboxEntry, messages: readonly ClientMessa
       h(
         'div.conv-start',
         null,
-        c.kind === 'channel' ? `This is the start of #${c.title ?? ''}.` : c.kind === 'group' ? `Group “${c.title ?? ''}” created.` : 'This is the start of your conversation.',
+        h('b', null, c.kind === 'channel' ? `Welcome to #${c.title ?? ''}` : c.kind === 'group' ? `Group “${c.title ?? ''}”` : 'This is the start of your conversation.'),
+        typeof c.metadata.description === 'string' ? h('span.description', null, c.metadata.description) : null,
         h('span.e2e-note', null, 'Messages are stored by this demo server in embedded Postgres.'),
       ),
     );

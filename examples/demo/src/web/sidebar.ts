@@ -137,6 +137,7 @@ function chatList(app: App): Node[] {
       const c = e.conversation;
       const title = titleOf(e, app.users, app.me);
       const peer = peerOf(e, app.me);
+      if (peer) app.watchPresence(peer);
       const typing = client.typing(c.id).getSnapshot();
       const last = c.lastMessage;
       const ownLast = last && last.senderId === app.me && !last.deleted;
