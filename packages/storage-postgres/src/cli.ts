@@ -1,0 +1,56 @@
+#!/usr/bin/env node
+import { Kysely, PostgresDialect } from 'kysely';
+import { migrate, migrateDown } from './migrations.js';
+
+const USAGE = `usage: parley-postgres <migrate|down> [--url postgres://user@host:port/db] [--schema name]
+  migrate   apply every pending migration (safe to run twice)
+  down      revert every migration (drops Parley's tables)
+  --url     connection string (default: $DATABASE_URL)
+  --schema  Postgres schema for Parley's tables (default: the search_path)`;
+
+/** Parse `--name value` pairs after the command. */
+function flags(args: string[]): Map<string, string> {
+  const out = new Map<string, string>();
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (!arg.startsWith('--')) throw new Error(`unexpected argument ${arg}`);
+    const [name, inline] = arg.slice(2).split('=', 2) as [string, string | undefined];
+    const value = inline ?? args[++i];
+    if (value === undefined) throw new Error(`--${name} needs a value`);
+    out.set(name, value);
+  }
+  return out;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command !== 'migrate' && command !== 'down') {
+    console.error(USAGE);
+    return command === undefined || command === '--help' ? 0 : 2;
+  }
+  const options = flags(rest);
+  const url = options.get('url') ?? process.env.DATABASE_URL;
+  if (!url) {
+    console.error('parley-postgres: no --url given and DATABASE_URL is not set');
+    return 2;
+  }
+  const schema = options.get('schema');
+  const { default: pg } = await import('pg');
+  const db = new Kysely<unknown>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: url, max: 1 }) }) });
+  try {
+    const report = command === 'migrate' ? await migrate({ db, ...(schema ? { schema } : {}) }) : await migrateDown({ db, ...(schema ? { schema } : {}) });
+    const verb = command === 'migrate' ? 'applied' : 'reverted';
+    console.log(report.executed.length ? `${verb}: ${report.executed.join(', ')}` : `nothing to do (${command === 'migrate' ? 'up to date' : 'nothing applied'})`);
+    return 0;
+  } finally {
+    await db.destroy();
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error(`parley-postgres: ${error instanceof Error ? error.message : String(error)}`);
+    process.exit(1);
+  },
+);
