@@ -126,7 +126,8 @@ export async function startDemoServer(options: DemoServerOptions): Promise<DemoS
       if (!displayName) throw new HttpError(400, 'Give a display name of 1 to 40 characters.', 'INVALID');
       const userId = userIdForName(displayName);
       const [existing] = await chat.store.getUsers([userId]);
-      const user = await chat.upsertUser({ id: userId, displayName });
+      // A returning user keeps the name they first chose (the id already matches case-insensitively).
+      const user = existing ?? (await chat.upsertUser({ id: userId, displayName }));
       if (!existing) await welcomeNewUser(chat, userId, displayName).catch((e: unknown) => log(`[demo] welcome failed: ${String(e)}`));
       sendJson(res, 200, { token: auth.issue(userId), user, devOnly: true });
       return;

@@ -204,4 +204,18 @@ describe.skipIf(!available)('demo in Chromium: two users', () => {
     await ben.getByRole('tab', { name: 'Chats' }).click();
     await shot(ben, '10-channel');
   });
+
+  it('keeps the data across a restart of the server and the database', async () => {
+    await server.close();
+    await storage.close();
+    storage = await openDemoStorage(dir);
+    server = await startDemoServer({ chat: storage.chat, dataDir: dir, port: 0, log: () => {} });
+    const anaId = (await ana.evaluate(() => JSON.parse(localStorage.getItem('parley.demo.session') ?? '{}') as { user: { id: string } })).user.id;
+    const inbox = await storage.chat.as(anaId).inbox({});
+    const titles = inbox.items.map((e) => e.conversation.title ?? e.peer?.displayName);
+    expect(titles).toEqual(expect.arrayContaining(['Weekend trip', 'Ben Ortiz', 'random']));
+    // The signing secret survived too: the old token still signs in on the new server.
+    const token = await ana.evaluate(() => (JSON.parse(localStorage.getItem('parley.demo.session') ?? '{}') as { token: string }).token);
+    expect(server.auth.verify(token)).toBe(anaId);
+  });
 });
