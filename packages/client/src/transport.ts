@@ -23,27 +23,7 @@ export interface WindowLike {
   navigator?: { onLine?: boolean };
 }
 
-/*
- * Constants mirrored from `@parley/protocol` (SUBPROTOCOL, CLOSE_CODES). They are copied rather than
- * imported because the protocol package's built `dist/index.js` is one module whose top-level zod
- * schema calls bundlers cannot drop: importing even a constant from it pulls ~450 KB of zod into a
- * browser bundle. `transport.test.ts` checks that the copies match.
- */
-
-/** Subprotocol offered on connect. */
-export const SUBPROTOCOL = 'parley.v1';
-
-/** Close codes the client reacts to. */
-export const CLOSE_CODES = {
-  NORMAL: 1000,
-  GOING_AWAY: 1001,
-  UNAUTHENTICATED: 4001,
-  SESSION_REVOKED: 4003,
-  TOO_MANY_CONNECTIONS: 4008,
-  SLOW_CONSUMER: 4011,
-  RESUME_REQUIRED: 4012,
-  POLICY_VIOLATION: 4029,
-} as const;
+export { SUBPROTOCOL, CLOSE_CODES } from '@parley/protocol/lite';
 
 /** Close code the client uses when it drops a socket itself (ping timeout, failed resume). */
 export const CLIENT_DROP = 4900;

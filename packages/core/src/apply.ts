@@ -1,58 +1,7 @@
-import type { ConversationEvent, Member, Message, MessagePreview } from '@parley/protocol';
+import type { Member } from '@parley/protocol';
 import type { MemberRecord } from './store.js';
 
-/** How many characters of text an inbox preview keeps. */
-export const PREVIEW_LENGTH = 140;
-
-/** The inbox preview of a message in its current state. */
-export function previewOf(message: Message): MessagePreview {
-  const deleted = message.deletedAt !== null;
-  return {
-    seq: message.seq,
-    senderId: message.senderId,
-    kind: message.kind,
-    text: deleted || message.text === null ? null : message.text.slice(0, PREVIEW_LENGTH),
-    createdAt: message.createdAt,
-    deleted,
-  };
-}
-
-/**
- * The message as readers see it: a message deleted for everyone keeps its place but shows no
- * content. Stores call this on every read.
- */
-export function visibleMessage(message: Message): Message {
-  if (message.deletedAt === null) return message;
-  return { ...message, text: null, attachments: [], reactions: {}, metadata: {}, mentions: [], pinned: false };
-}
-
-/**
- * Apply a message mutation event (edit, delete, reaction, pin) to the stored message it targets.
- * Returns the new stored state (content of deleted messages is kept until purge). Reference
- * semantics for every store.
- */
-export function applyMutation(message: Message, event: ConversationEvent): Message {
-  switch (event.type) {
-    case 'message.edited':
-      return { ...message, text: event.text, editedAt: event.at };
-    case 'message.deleted':
-      return message.deletedAt === null ? { ...message, deletedAt: event.at } : message;
-    case 'message.pinned':
-      return { ...message, pinned: event.pinned };
-    case 'message.reaction': {
-      const users = message.reactions[event.emoji] ?? [];
-      const has = users.includes(event.actorId);
-      if (event.added === has) return message;
-      const reactions = { ...message.reactions };
-      const next = event.added ? [...users, event.actorId] : users.filter((u) => u !== event.actorId);
-      if (next.length === 0) delete reactions[event.emoji];
-      else reactions[event.emoji] = next;
-      return { ...message, reactions };
-    }
-    default:
-      return message;
-  }
-}
+export { PREVIEW_LENGTH, previewOf, visibleMessage, applyMutation } from '@parley/protocol/lite';
 
 /** The public part of a member record. */
 export function publicMember(record: MemberRecord): Member {

@@ -94,21 +94,7 @@ export type EventType = ConversationEvent['type'];
 /** The event of one type. */
 export type EventOf<T extends EventType> = Extract<ConversationEvent, { type: T }>;
 
-/** Event types that change an earlier message rather than adding a line to the timeline. */
-export const MESSAGE_MUTATION_TYPES = ['message.edited', 'message.deleted', 'message.reaction', 'message.pinned'] as const;
-
-/**
- * True for events a history view shows as a line (messages, membership and conversation changes, calls).
- * Mutations of earlier messages are folded into the message they target and are only needed by sync.
- */
-export function isTimelineEvent(event: { type: EventType }): boolean {
-  return !(MESSAGE_MUTATION_TYPES as readonly string[]).includes(event.type);
-}
-
-/** Event types that count towards unread counts: new messages only. */
-export function countsAsMessage(event: { type: EventType }): boolean {
-  return event.type === 'message';
-}
+export { MESSAGE_MUTATION_TYPES, isTimelineEvent, countsAsMessage } from './lite.js';
 
 /** Ephemeral signals that are never stored in the log. */
 export const TypingSignal = z.object({ conversationId: Id, userId: Id, typing: z.boolean(), at: Timestamp });

@@ -16,6 +16,7 @@ import {
   type User,
 } from './entities.js';
 import type { ConversationEvent } from './events.js';
+import { ENGINE_OP_NAMES } from './lite.js';
 import { Cursor, Id, Limit, Metadata, Seq, Timestamp, Url, safeString } from './primitives.js';
 
 const conversationId = { conversationId: Id };
@@ -173,7 +174,12 @@ export const OpParams = {
 export type OpName = keyof typeof OpParams;
 
 /** All operation names. */
-export const OP_NAMES = Object.keys(OpParams) as OpName[];
+export const OP_NAMES: readonly OpName[] = ENGINE_OP_NAMES;
+
+// ENGINE_OP_NAMES (zod-free, in lite.ts) must list exactly the keys of OpParams
+type MissingOp = Exclude<OpName, (typeof ENGINE_OP_NAMES)[number]> | Exclude<(typeof ENGINE_OP_NAMES)[number], OpName>;
+const opListIsExact: [MissingOp] extends [never] ? true : MissingOp = true;
+void opListIsExact;
 
 /** Input of an operation (what callers pass; optional fields may be left out). */
 export type ParamsOf<K extends OpName> = z.input<(typeof OpParams)[K]>;

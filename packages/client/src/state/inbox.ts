@@ -1,4 +1,5 @@
-import type { ConversationEvent, InboxEntry, Member, Message, MessagePreview, Receipt } from '@parley/protocol';
+import { PREVIEW_LENGTH, previewOf } from '@parley/protocol/lite';
+import type { ConversationEvent, InboxEntry, Member, Message, Receipt } from '@parley/protocol';
 
 /** Snapshot of the inbox. */
 export interface InboxSnapshot {
@@ -8,22 +9,6 @@ export interface InboxSnapshot {
   byId: Readonly<Record<string, InboxEntry>>;
   /** Unread messages over conversations that are not muted (the server's `unreadTotal`). */
   unreadTotal: number;
-}
-
-// Mirrors previewOf in @parley/core (apply.ts): the client must not depend on core (zod, server code).
-// If the protocol package gains a zod-free helpers entry, both should use it.
-const PREVIEW_LENGTH = 140;
-
-function previewOf(message: Message): MessagePreview {
-  const deleted = message.deletedAt !== null;
-  return {
-    seq: message.seq,
-    senderId: message.senderId,
-    kind: message.kind,
-    text: deleted || message.text === null ? null : message.text.slice(0, PREVIEW_LENGTH),
-    createdAt: message.createdAt,
-    deleted,
-  };
 }
 
 /**
