@@ -81,7 +81,8 @@ export async function startDemoServer(options: DemoServerOptions): Promise<DemoS
 
   const routes = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? '/', 'http://localhost');
-    const method = req.method ?? 'GET';
+    // HEAD is answered like GET; Node leaves the body out.
+    const method = req.method === 'HEAD' ? 'GET' : (req.method ?? 'GET');
     const path = url.pathname;
 
     if (method === 'GET' && (path === '/' || path === '/index.html')) {

@@ -1,4 +1,5 @@
 /** What uploads the demo accepts, and checks of the bytes against the declared type. */
+import { isWellFormed } from '@parley/protocol';
 
 /** Largest upload in bytes: 10 MiB. */
 export const MAX_UPLOAD_BYTES = 10 * 1024 * 1024;
@@ -100,6 +101,8 @@ export function cleanFileName(raw: string | undefined, fallback: string): string
     /* keep as is */
   }
   // eslint-disable-next-line no-control-regex
-  name = name.replace(/[\u0000-\u001f\u007f/\\"]/g, '_').replace(/[\uD800-\uDFFF]/g, '_').trim().slice(0, 120);
-  return name.length > 0 ? name : fallback;
+  name = name.replace(/[\u0000-\u001f\u007f/\\"]/g, '_').trim();
+  // Cut by code points so an emoji is never split, then refuse anything still malformed.
+  name = [...name].slice(0, 120).join('');
+  return name.length > 0 && isWellFormed(name) ? name : fallback;
 }

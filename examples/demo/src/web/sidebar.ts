@@ -140,7 +140,6 @@ function chatList(app: App): Node[] {
       if (peer) app.watchPresence(peer);
       const typing = client.typing(c.id).getSnapshot();
       const last = c.lastMessage;
-      const ownLast = last && last.senderId === app.me && !last.deleted;
       return h(
         'button.conv-row',
         {
@@ -158,7 +157,7 @@ function chatList(app: App): Node[] {
             null,
             typing.length > 0
               ? h('span.conv-preview.typing', null, `${c.kind === 'direct' ? '' : `${app.users.name(typing[0]!).split(' ')[0]} `}typing…`)
-              : h('span.conv-preview', null, ownLast ? h('span.tick-mini', null, '✓ ') : null, previewText(app, e)),
+              : h('span.conv-preview', null, previewText(app, e)),
             e.unread > 0 ? h('span.badge', { dataset: { test: 'unread' } }, String(e.unread)) : null,
           ),
         ),
