@@ -317,7 +317,7 @@ export class Connection implements FanoutTarget, PresenceWatcher {
     this.#ctx.requestStarted();
     try {
       const value = await session.call(op, params);
-      if (op === 'presence' && Array.isArray(value)) {
+      if (op === 'presence' && Array.isArray(value) && this.#state === 'open') {
         await this.#ctx.presence.watch(this, (value as Presence[]).map((p) => p.userId));
       }
       this.#reply(id, { ok: true, value });
