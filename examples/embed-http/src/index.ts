@@ -1,0 +1,2 @@
+export { startHostApp, type HostApp, type HostAppOptions } from './host-app.js';
+export { postgresStore } from './postgres.js';

@@ -1,0 +1,100 @@
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { createClient, type ParleyClient, type WebSocketConstructor } from '@parley/client';
+import { postgresStore, startHostApp, type HostApp } from '../src/index.js';
+
+const PG_URL = process.env.PARLEY_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+async function serverReachable(): Promise<boolean> {
+  const client = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 3000 });
+  try {
+    await client.connect();
+    return true;
+  } catch (error) {
+    const hint = `no Postgres at ${PG_URL.replace(/\/\/[^@]*@/, '//***@')}: set PARLEY_PG_URL or start Postgres to run the embed-http example test`;
+    if (process.env.CI === 'true') throw new Error(`CI=true but ${hint} (${String(error)})`);
+    console.warn(`[embed-http] skipping: ${hint}`);
+    return false;
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
+
+const available = await serverReachable();
+
+async function login(app: HostApp, username: string, password: string): Promise<Response> {
+  return fetch(`${app.url}/login`, { method: 'POST', body: JSON.stringify({ username, password }) });
+}
+
+const until = async (check: () => boolean, ms = 5000) => {
+  const end = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > end) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+};
+
+describe.skipIf(!available)('embed-http: Parley inside an existing HTTP app on Postgres', () => {
+  const schema = `parley_embed_${randomBytes(5).toString('hex')}`;
+  let app: HostApp;
+  let pgStore: Awaited<ReturnType<typeof postgresStore>>;
+  const clients: ParleyClient[] = [];
+
+  beforeAll(async () => {
+    pgStore = await postgresStore({ url: PG_URL, schema });
+    app = await startHostApp({ store: pgStore.store, port: 0 });
+  });
+  afterAll(async () => {
+    for (const c of clients) c.close();
+    await app?.close();
+    if (pgStore) {
+      await sql`drop schema if exists ${sql.id(schema)} cascade`.execute(pgStore.db);
+      await pgStore.close();
+    }
+  });
+
+  it('keeps the host routes and logs users in with the host app’s own accounts', async () => {
+    expect((await fetch(`${app.url}/health`)).status).toBe(200);
+    expect((await login(app, 'alice', 'nope')).status).toBe(401);
+    const ok = await login(app, 'alice', 'wonderland');
+    expect(ok.status).toBe(200);
+    const { token } = (await ok.json()) as { token: string };
+    expect((await fetch(`${app.url}/me`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(200);
+  });
+
+  it('two users chat over the embedded socket with their session tokens; a revoked session is closed', async () => {
+    const tokens: Record<string, string> = {};
+    for (const [u, p] of [['alice', 'wonderland'], ['bob', 'builder']] as const) {
+      tokens[u] = ((await (await login(app, u, p)).json()) as { token: string }).token;
+    }
+    const connect = (token: string) => {
+      const c = createClient({ url: app.chatUrl, token, WebSocket: WebSocket as unknown as WebSocketConstructor, window: null });
+      clients.push(c);
+      return c;
+    };
+    const alice = connect(tokens.alice!);
+    const bob = connect(tokens.bob!);
+    await until(() => alice.connection.getSnapshot().state === 'ready' && bob.connection.getSnapshot().state === 'ready');
+
+    const dm = await alice.api.openDirect({ userId: 'bob' });
+    const handle = alice.send({ conversationId: dm.id, text: 'Hello from the host app' });
+    const sent = await handle.message;
+    await until(() => bob.inbox.getSnapshot().byId[dm.id]?.conversation.lastMessage?.seq === sent.seq);
+    expect(bob.inbox.getSnapshot().byId[dm.id]?.unread).toBe(1);
+    const history = await app.chat.as('bob').history({ conversationId: dm.id });
+    expect(history.events.filter((e) => e.type === 'message').map((e) => (e.type === 'message' ? e.message.text : null))).toEqual([
+      'Hello from the host app',
+    ]);
+
+    // a bad token never gets a session
+    const intruder = connect('not-a-session');
+    await until(() => intruder.connection.getSnapshot().state === 'auth_failed');
+
+    // logging out in the host app ends the chat session at the next re-validation
+    app.revoke(tokens.bob!);
+    await until(() => bob.connection.getSnapshot().state === 'auth_failed', 8000);
+  });
+});
