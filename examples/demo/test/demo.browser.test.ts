@@ -120,7 +120,7 @@ describe.skipIf(!available)('demo in Chromium: two users', () => {
     await shot(ana, '03-typing-and-read-ticks');
   });
 
-  it('reply, react, edit and delete for everyone', async () => {
+  it('reply, react, edit, delete for everyone and for me', async () => {
     await composer(ben).fill('');
     await action(ben, 'trail near the lake', 'reply');
     await ben.locator('[data-test=reply-bar]').waitFor();
@@ -144,6 +144,11 @@ describe.skipIf(!available)('demo in Chromium: two users', () => {
     await ana.locator('[data-action=delete-everyone]').click();
     await poll(() => ben.locator('.tombstone').textContent()).toContain('This message was deleted');
     await poll(() => message(ben, 'wrong chat').count()).toBe(0);
+    // Delete for me: gone on Ben's side only.
+    await action(ben, 'still on for Sunday', 'delete');
+    await ben.locator('[data-action=delete-me]').click();
+    await poll(() => message(ben, 'still on for Sunday').count()).toBe(0);
+    await poll(() => message(ana, 'still on for Sunday').count()).toBe(1);
     await shot(ana, '04-direct-chat');
     await shot(ben, '05-direct-chat-other-side');
   });
