@@ -143,17 +143,25 @@ export class Fanout {
 
   async #openUser(entry: UserEntry): Promise<void> {
     entry.unsubscribe = await this.#chat.pubsub.subscribe(topics.user(entry.userId), (m) => this.#onUserMessage(entry, m));
-    let after: { lastActivityAt: number; conversationId: string } | undefined;
-    for (;;) {
-      if (entry.closed) return;
-      const rows = await this.#chat.store.inbox({ userId: entry.userId, limit: INBOX_PAGE, ...(after ? { after } : {}) });
-      for (const row of rows) this.#addFromInbox(entry, row.conversation.id, row.conversation.lastSeq);
-      const last = rows[rows.length - 1];
-      if (rows.length < INBOX_PAGE || !last) break;
-      after = { lastActivityAt: last.conversation.lastActivityAt, conversationId: last.conversation.id };
-    }
+    const startedAt = Date.now() - 1000;
+    const pages = await this.#loadInbox(entry, () => true);
+    // a conversation active while paging moved to the top, possibly past our cursor: read the top again
+    if (pages > 1) await this.#loadInbox(entry, (activity) => activity >= startedAt);
     // wait until every conversation topic is subscribed before reporting ready
     await Promise.all([...entry.conversations].map((id) => this.#feeds.get(id)?.unsubscribe));
+  }
+
+  /** Page through the user's active conversations (by activity, newest first) while `more` holds. Returns pages read. */
+  async #loadInbox(entry: UserEntry, more: (lastActivityAt: number) => boolean): Promise<number> {
+    let after: { lastActivityAt: number; conversationId: string } | undefined;
+    for (let pages = 1; ; pages++) {
+      if (entry.closed) return pages;
+      const rows = await this.#chat.store.inbox({ userId: entry.userId, limit: INBOX_PAGE, ...(after ? { after } : {}) });
+      for (const row of rows) if (!entry.conversations.has(row.conversation.id)) this.#addFromInbox(entry, row.conversation.id, row.conversation.lastSeq);
+      const last = rows[rows.length - 1];
+      if (rows.length < INBOX_PAGE || !last || !more(last.conversation.lastActivityAt)) return pages;
+      after = { lastActivityAt: last.conversation.lastActivityAt, conversationId: last.conversation.id };
+    }
   }
 
   /** Add a user seen active in a conversation at `rowSeq` by an inbox read. */

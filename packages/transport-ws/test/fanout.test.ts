@@ -117,6 +117,20 @@ describe('fan-out', () => {
     expect(await ana.request('presence', { userIds: ['dan'] })).toEqual([expect.objectContaining({ online: false, lastSeenAt: expect.any(Number) })]);
   });
 
+  it('follows every conversation of a user with more than one inbox page', async () => {
+    h = await startHarness({ users: ['ana', 'ben'] });
+    const ids: string[] = [];
+    for (let i = 0; i < 230; i++) ids.push((await h.chat.as('ben').createGroup({ title: `g${i}`, memberIds: ['ana'] })).id);
+    const ana = await h.connect('ana');
+    expect(h.server.conversations).toBe(230);
+    const oldest = ids[0]!;
+    const m = await h.chat.as('ben').send({ conversationId: oldest, clientId: 'x', text: 'to the oldest' });
+    expect(await ana.waitFor(isEvent('message', oldest))).toMatchObject({ event: { seq: m.seq } });
+    ana.close();
+    await ana.closed;
+    await ana.until(() => (h.server.conversations === 0 ? true : undefined));
+  });
+
   it('authenticates from the upgrade request and from the subprotocol token', async () => {
     h = await startHarness();
     const viaHeader = await h.connect('ana', { auth: 'header' });
