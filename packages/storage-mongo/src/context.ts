@@ -1,4 +1,5 @@
 import type { Collections } from './collections.js';
+import type { KeyedQueue } from './keyed-queue.js';
 import type { SearchMode } from './queries.js';
 
 /** What the parts of the store share. */
@@ -9,4 +10,6 @@ export interface StoreContext {
   searchMode: SearchMode;
   /** How many times `append` retries a taken seq before giving up. */
   maxAppendAttempts: number;
+  /** Serializes this store's appends per conversation. */
+  appendQueue: KeyedQueue;
 }

@@ -9,6 +9,15 @@ import { conversationId, eventId, memberId } from './ids.js';
 import { projectEvent, settle } from './projection.js';
 import { eventsPlan } from './queries.js';
 
+/**
+ * Wait a random time that grows with the number of collisions (capped): under many concurrent
+ * senders in one conversation, optimistic retries without it mostly collide again.
+ */
+function backOff(attempt: number): Promise<void> {
+  const ms = Math.random() * Math.min(2 ** Math.min(attempt, 5), 20);
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
 /** The ready conversation document, or null. */
 export async function readyConversation(ctx: StoreContext, id: string): Promise<ConversationDoc | null> {
   return ctx.cols.conversations.findOne({ _id: conversationId(id), state: 'ready' });
@@ -84,7 +93,10 @@ export async function appendEvent(ctx: StoreContext, input: AppendInput): Promis
         const original = await findByClientId(ctx, conv.id, draft.message.senderId, clientId);
         if (original) return duplicateResult(ctx, conv, original);
       }
-      await settle(ctx, conv);
+      await backOff(attempt);
+      // Help only if the winner has not applied its event by now (it may have died).
+      const fresh = await readyConversation(ctx, conv.id);
+      if (fresh && fresh.lastSeq < seq) await settle(ctx, fresh);
       continue;
     }
     const conversation = await projectEvent(ctx, conv, doc);
@@ -115,7 +127,7 @@ export async function readMessage(ctx: StoreContext, conversation: string, seq: 
 /** The log part of the store. */
 export function logMethods(ctx: StoreContext): Pick<ChatStore, 'append' | 'events' | 'getMessage'> {
   return {
-    append: (input) => appendEvent(ctx, input),
+    append: (input) => ctx.appendQueue.run(input.draft.conversationId, () => appendEvent(ctx, input)),
     events: (query) => readEvents(ctx, query),
     getMessage: (conversation, seq) => readMessage(ctx, conversation, seq),
   };

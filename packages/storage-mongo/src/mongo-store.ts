@@ -5,6 +5,7 @@ import { callMethods } from './calls.js';
 import { collectionsOf, DEFAULT_PREFIX } from './collections.js';
 import type { StoreContext } from './context.js';
 import { conversationMethods } from './conversations.js';
+import { createKeyedQueue } from './keyed-queue.js';
 import { logMethods } from './log.js';
 import { memberMethods } from './members.js';
 import type { SearchMode } from './queries.js';
@@ -56,6 +57,7 @@ export function createMongoStore(options: MongoStoreOptions): ChatStore {
     conversationsName: `${prefix}conversations`,
     searchMode,
     maxAppendAttempts: options.maxAppendAttempts ?? 1000,
+    appendQueue: createKeyedQueue(),
   };
   return {
     capabilities,
