@@ -16,7 +16,7 @@ import { readHandlers } from './handlers/reads.js';
 import type { Handler } from './handlers/types.js';
 import { userHandlers } from './handlers/users.js';
 import { topics } from './pubsub.js';
-import { requireActive } from './rules.js';
+import { requireActive, requireNotBlocked } from './rules.js';
 
 const handlers: { [K in OpName]: Handler<K> } = {
   ...userHandlers,
@@ -87,7 +87,9 @@ export function createSession(ctx: EngineContext, userId: string, typingState: M
     const last = typingState.get(key);
     if (p.typing && last !== undefined && now - last < ctx.limits.typingThrottleMs) return { ok: true };
     if (!p.typing && last === undefined) return { ok: true };
-    await requireActive(ctx, p.conversationId, userId);
+    const access = await requireActive(ctx, p.conversationId, userId);
+    // a block stops typing signals like it stops messages: the blocker must not see "typing…"
+    await requireNotBlocked(ctx, access.conversation, userId);
     if (p.typing) typingState.set(key, now);
     else typingState.delete(key);
     if (typingState.size > 100_000) typingState.clear();
