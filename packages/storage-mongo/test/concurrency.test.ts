@@ -1,25 +1,18 @@
 import type { ChatStore } from '@parley/core';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createMongoStore, ensureIndexes } from '../src/index.js';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { createMongoStore } from '../src/index.js';
 import { directInput, groupInput, messageDraft } from './fixtures.js';
-import { startTestServer, type TestServer } from './server.js';
+import { freshDatabase, useTestServer } from './server.js';
 
-let server: TestServer;
+const server = useTestServer();
 let store: ChatStore;
 /** A second store on the same database: another process sharing it. */
 let other: ChatStore;
 
-beforeAll(async () => {
-  server = await startTestServer();
-});
-afterAll(async () => {
-  await server?.close();
-});
 beforeEach(async () => {
-  const db = server.database();
-  await ensureIndexes(db, { textIndex: server.kind === 'real' });
-  store = createMongoStore({ db, capabilities: server.capabilities });
-  other = createMongoStore({ db, capabilities: server.capabilities });
+  const db = await freshDatabase(server());
+  store = createMongoStore({ db, capabilities: server().capabilities });
+  other = createMongoStore({ db, capabilities: server().capabilities });
 });
 
 // These hold on CongoDB too: seqs, clientIds and direct pairs are arbitrated by `_id`, which every

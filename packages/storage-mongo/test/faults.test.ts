@@ -1,13 +1,13 @@
 import { isChatError } from '@parley/core';
 import type { ChatStore } from '@parley/core';
 import type { Db } from 'mongodb';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createMongoStore, ensureIndexes } from '../src/index.js';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { createMongoStore } from '../src/index.js';
 import { type Interceptor, duplicateKeyError, faultyDb, networkError } from './faulty-db.js';
 import { directInput, groupInput, messageDraft } from './fixtures.js';
-import { startTestServer, type TestServer } from './server.js';
+import { freshDatabase, useTestServer } from './server.js';
 
-let server: TestServer;
+const server = useTestServer();
 let db: Db;
 /** The store under test, on a database whose calls the test may intercept. */
 let store: ChatStore;
@@ -15,18 +15,11 @@ let store: ChatStore;
 let peer: ChatStore;
 let intercept: Interceptor = () => undefined;
 
-beforeAll(async () => {
-  server = await startTestServer();
-});
-afterAll(async () => {
-  await server?.close();
-});
 beforeEach(async () => {
-  db = server.database();
-  await ensureIndexes(db, { textIndex: server.kind === 'real' });
+  db = await freshDatabase(server());
   intercept = () => undefined;
-  store = createMongoStore({ db: faultyDb(db, (call) => intercept(call)), capabilities: server.capabilities });
-  peer = createMongoStore({ db, capabilities: server.capabilities });
+  store = createMongoStore({ db: faultyDb(db, (call) => intercept(call)), capabilities: server().capabilities });
+  peer = createMongoStore({ db, capabilities: server().capabilities });
   await peer.createConversation(groupInput('g', ['ann', 'bob'], 1000));
 });
 
@@ -80,7 +73,7 @@ describe('duplicate-key handling on append', () => {
   it('gives up with UNAVAILABLE when every attempt collides', async () => {
     const limited = createMongoStore({
       db: faultyDb(db, (call) => (eventInsert(call) ? Promise.reject(duplicateKeyError('conversation_seq')) : undefined)),
-      capabilities: server.capabilities,
+      capabilities: server().capabilities,
       maxAppendAttempts: 3,
     });
     await expect(limited.append({ draft: messageDraft({ conversationId: 'g', senderId: 'ann', at: 1002 }) })).rejects.toMatchObject({ code: 'UNAVAILABLE' });

@@ -8,6 +8,8 @@
  *    `{ fullTextSearch: false, uniqueConstraints: false }` and the suites needing them are skipped.
  */
 import type { StoreCapabilities } from '@parley/core';
+import { afterAll, beforeAll } from 'vitest';
+import { ensureIndexes } from '../src/index.js';
 import { MongoClient } from 'mongodb';
 import type { Db } from 'mongodb';
 import { randomUUID } from 'node:crypto';
@@ -110,4 +112,26 @@ async function startCongo(): Promise<TestServer> {
     description: 'CongoDB in-process',
     capabilities: { fullTextSearch: false, uniqueConstraints: false },
   });
+}
+
+/** Start a server before the file's tests and stop it after them; returns a getter. */
+export function useTestServer(): () => TestServer {
+  let server: TestServer | undefined;
+  beforeAll(async () => {
+    server = await startTestServer();
+  });
+  afterAll(async () => {
+    await server?.close();
+  });
+  return () => {
+    if (!server) throw new Error('the test server is not started yet');
+    return server;
+  };
+}
+
+/** A fresh database with the store's indexes (no text index where `$text` is missing). */
+export async function freshDatabase(server: TestServer): Promise<Db> {
+  const db = server.database();
+  await ensureIndexes(db, { textIndex: server.kind === 'real' });
+  return db;
 }
