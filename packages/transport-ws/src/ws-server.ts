@@ -33,7 +33,7 @@ export interface WsServer {
 }
 
 /**
- * Expose a {@link Chat} over WebSocket (subprotocol `parley.v1`; see docs/protocol.md).
+ * Expose a {@link "core/src".Chat | Chat} over WebSocket (subprotocol `parley.v1`; see docs/protocol.md).
  *
  * ```ts
  * const http = createServer(app);
