@@ -219,7 +219,14 @@ export class Connection {
   #onFrame(ws: WebSocketLike, frame: unknown): void {
     if (typeof frame !== 'object' || frame === null) return;
     if ('ev' in frame) {
-      if (this.authenticated) this.#o.onPush(frame as PushFrame);
+      const push = frame as PushFrame;
+      // the server authenticated this socket from the upgrade request (cookies, headers): its
+      // `ready` push arrives before the reply to our `auth` frame, which will be a CONFLICT to ignore
+      if (push.ev === 'ready' && this.#state === 'authenticating') {
+        void this.#opened(ws, { userId: push.userId, protocol: push.protocol, serverTime: push.serverTime });
+        return;
+      }
+      if (this.authenticated) this.#o.onPush(push);
       return;
     }
     const reply = frame as { id?: unknown; ok?: unknown; result?: unknown; error?: ErrorBody };

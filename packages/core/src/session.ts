@@ -66,21 +66,37 @@ async function run(ctx: EngineContext, actor: string, op: OpName, params: unknow
   }
 }
 
-/** Internal: build the session object for a user. */
-export function createSession(ctx: EngineContext, userId: string, typingState: Map<string, number>): ChatSession {
-  const idCheck = Id.safeParse(userId);
-  if (!idCheck.success) throw invalidFromZod(idCheck.error, 'user id');
-  const session: Record<string, unknown> = { userId };
-  for (const op of Object.keys(handlers) as OpName[]) {
-    session[op] = (params?: unknown) => run(ctx, userId, op, params);
+/**
+ * A user's session. The op methods live on the prototype (added below, once), so a session is
+ * three fields: transports can hold one per connection without a closure per operation.
+ */
+class Session {
+  readonly userId: string;
+  readonly #ctx: EngineContext;
+  readonly #typingState: Map<string, number>;
+
+  constructor(ctx: EngineContext, userId: string, typingState: Map<string, number>) {
+    this.userId = userId;
+    this.#ctx = ctx;
+    this.#typingState = typingState;
   }
-  session.call = (op: string, params: unknown) => {
-    if (op === 'typing') return (session.typing as ChatSession['typing'])(params as TypingParams);
-    if (op === 'signal') return (session.signal as ChatSession['signal'])(params as SignalParams);
+
+  /** Run an engine op (used by the generated op methods). */
+  run(op: OpName, params: unknown): Promise<unknown> {
+    return run(this.#ctx, this.userId, op, params);
+  }
+
+  call(op: string, params: unknown): Promise<unknown> {
+    if (op === 'typing') return this.typing(params as TypingParams);
+    if (op === 'signal') return this.signal(params as SignalParams);
     if (!Object.hasOwn(handlers, op)) return Promise.reject(errors.invalid(`unknown op ${JSON.stringify(op).slice(0, 80)}`));
-    return run(ctx, userId, op as OpName, params);
-  };
-  session.typing = async (params: TypingParams) => {
+    return run(this.#ctx, this.userId, op as OpName, params);
+  }
+
+  async typing(params: TypingParams): Promise<{ ok: true }> {
+    const ctx = this.#ctx;
+    const userId = this.userId;
+    const typingState = this.#typingState;
     const p = parse(WireOpParams.typing, params, 'typing');
     const key = `${userId}\u0000${p.conversationId}`;
     const now = ctx.clock.now();
@@ -101,8 +117,11 @@ export function createSession(ctx: EngineContext, userId: string, typingState: M
       expiresInMs: ctx.limits.typingTtlMs,
     });
     return { ok: true };
-  };
-  session.signal = async (params: SignalParams) => {
+  }
+
+  async signal(params: SignalParams): Promise<{ ok: true }> {
+    const ctx = this.#ctx;
+    const userId = this.userId;
     const p = parse(WireOpParams.signal, params, 'signal');
     const call = await ctx.store.getCall(p.callId);
     const live = call && (call.status === 'ringing' || call.status === 'active');
@@ -118,6 +137,22 @@ export function createSession(ctx: EngineContext, userId: string, typingState: M
       push: { ev: 'signal', callId: p.callId, from: userId, kind: p.kind, payload: p.payload ?? null },
     });
     return { ok: true };
-  };
-  return session as ChatSession;
+  }
+}
+
+for (const op of Object.keys(handlers) as OpName[]) {
+  Object.defineProperty(Session.prototype, op, {
+    value: function (this: Session, params?: unknown) {
+      return this.run(op, params);
+    },
+    writable: true,
+    configurable: true,
+  });
+}
+
+/** Internal: the session object for a user. */
+export function createSession(ctx: EngineContext, userId: string, typingState: Map<string, number>): ChatSession {
+  const idCheck = Id.safeParse(userId);
+  if (!idCheck.success) throw invalidFromZod(idCheck.error, 'user id');
+  return new Session(ctx, userId, typingState) as unknown as ChatSession;
 }

@@ -1,4 +1,4 @@
-import { PREVIEW_LENGTH, previewOf } from '@parley/protocol/lite';
+import { previewOf, previewText } from '@parley/protocol/lite';
 import type { ConversationEvent, InboxEntry, Member, Message, Receipt } from '@parley/protocol';
 
 /** Snapshot of the inbox. */
@@ -37,7 +37,7 @@ export function applyEventToEntry(entry: InboxEntry, event: ConversationEvent, m
     }
     case 'message.edited':
       if (c.lastMessage?.seq === event.target && !c.lastMessage.deleted) {
-        conversation.lastMessage = { ...c.lastMessage, text: event.text.slice(0, PREVIEW_LENGTH) };
+        conversation.lastMessage = { ...c.lastMessage, text: previewText(event.text) };
       }
       break;
     case 'message.deleted':
