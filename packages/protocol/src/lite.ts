@@ -41,6 +41,16 @@ export function countsAsMessage(event: { type: EventType }): boolean {
 /** How many characters of text an inbox preview keeps. */
 export const PREVIEW_LENGTH = 140;
 
+/**
+ * The first {@link PREVIEW_LENGTH} UTF-16 units of a text, never ending in half a surrogate pair
+ * (a lone surrogate is malformed unicode: Postgres refuses it in jsonb, and clients get garbage).
+ */
+export function previewText(text: string): string {
+  if (text.length <= PREVIEW_LENGTH) return text;
+  const last = text.charCodeAt(PREVIEW_LENGTH - 1);
+  return text.slice(0, last >= 0xd800 && last <= 0xdbff ? PREVIEW_LENGTH - 1 : PREVIEW_LENGTH);
+}
+
 /** The inbox preview of a message in its current state. */
 export function previewOf(message: Message): MessagePreview {
   const deleted = message.deletedAt !== null;
@@ -48,7 +58,7 @@ export function previewOf(message: Message): MessagePreview {
     seq: message.seq,
     senderId: message.senderId,
     kind: message.kind,
-    text: deleted || message.text === null ? null : message.text.slice(0, PREVIEW_LENGTH),
+    text: deleted || message.text === null ? null : previewText(message.text),
     createdAt: message.createdAt,
     deleted,
   };

@@ -78,11 +78,15 @@ function isJsonValue(value: unknown): boolean {
   return true;
 }
 
-/** Free-form JSON object owned by the host app; bounded in size and depth. */
+/**
+ * Free-form JSON object owned by the host app; bounded in size and depth. Each check stops the
+ * later ones (`abort`): the size check serialises recursively, so a value thousands of levels
+ * deep (a RangeError), cyclic or holding a BigInt must be refused before it gets there.
+ */
 export const Metadata = z
   .record(z.string(), z.unknown())
-  .refine((v) => depthOf(v) <= HARD_LIMITS.metadataDepth, { message: `must be at most ${HARD_LIMITS.metadataDepth} levels deep` })
-  .refine(isJsonValue, { message: 'must be plain JSON (finite numbers, well-formed strings)' })
+  .refine((v) => depthOf(v) <= HARD_LIMITS.metadataDepth, { message: `must be at most ${HARD_LIMITS.metadataDepth} levels deep`, abort: true })
+  .refine(isJsonValue, { message: 'must be plain JSON (finite numbers, well-formed strings)', abort: true })
   .refine((v) => JSON.stringify(v).length <= HARD_LIMITS.metadataBytes, {
     message: `must serialise to at most ${HARD_LIMITS.metadataBytes} bytes`,
   });
