@@ -11,7 +11,7 @@ import { SEARCH_SORT, searchFilter, searchWindow } from './queries.js';
  * newest first; hits the user hid are dropped batch by batch until `limit` are found.
  */
 export async function searchMessages(ctx: StoreContext, query: SearchQuery): Promise<Message[]> {
-  if (query.limit <= 0 || query.query.trim() === '') return [];
+  if (query.limit <= 0 || (ctx.searchMode === 'text' && query.query.trim() === '')) return [];
   const { members, conversations, events, hidden } = ctx.cols;
   const memberFilter: Record<string, unknown> = { userId: query.userId };
   if (query.conversationId !== undefined) memberFilter.conversationId = query.conversationId;
