@@ -13,7 +13,8 @@ export function stripUndefined<T>(value: T): T {
   if (value === null || typeof value !== 'object' || Object.getPrototypeOf(value) !== Object.prototype) return value;
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
-    if (v !== undefined) out[k] = stripUndefined(v);
+    // defineProperty, not assignment: a JSON key named `__proto__` must stay an own property
+    if (v !== undefined) Object.defineProperty(out, k, { value: stripUndefined(v), enumerable: true, writable: true, configurable: true });
   }
   return out as T;
 }
