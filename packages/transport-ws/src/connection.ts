@@ -57,7 +57,8 @@ export class Connection implements FanoutTarget, PresenceWatcher {
   #timers: Array<ReturnType<typeof setTimeout>> = [];
   readonly #bucket: TokenBucket;
   readonly #socket: WebSocket;
-  readonly #request: IncomingMessage;
+  /** Kept for the authenticate and revalidate hooks only; dropped after auth when there is no revalidate hook. */
+  #request: IncomingMessage | null;
   readonly #ctx: ConnectionContext;
 
   constructor(input: { socket: WebSocket; request: IncomingMessage; ctx: ConnectionContext }) {
@@ -176,8 +177,10 @@ export class Connection implements FanoutTarget, PresenceWatcher {
       this.close(CLOSE_CODES.UNAUTHENTICATED, 'unauthenticated');
       return;
     }
+    const request = this.#request;
+    if (request === null) return; // only dropped once open
     this.#authBusy = true;
-    const result = await runAuthenticate(this.#ctx.authenticate, { request: this.#request, token: params.data.token });
+    const result = await runAuthenticate(this.#ctx.authenticate, { request, token: params.data.token });
     this.#authBusy = false;
     if (this.#state !== 'auth') return;
     if (result.userId === null) {
@@ -227,6 +230,7 @@ export class Connection implements FanoutTarget, PresenceWatcher {
       return;
     }
     this.#state = 'open';
+    if (!this.#ctx.revalidate) this.#request = null;
     const serverTime = Date.now();
     if (replyId !== null) this.#write(okFrame(replyId, { userId, protocol: PROTOCOL_VERSION, serverTime }));
     this.#write(pushBytes({ ev: 'ready', userId, protocol: PROTOCOL_VERSION, serverTime }));
@@ -245,7 +249,7 @@ export class Connection implements FanoutTarget, PresenceWatcher {
     if (!hook || this.#state !== 'open' || this.#userId === null) return;
     let valid = false;
     try {
-      valid = (await hook({ userId: this.#userId, request: this.#request, ...(this.#token !== undefined ? { token: this.#token } : {}) })) === true;
+      valid = this.#request !== null && (await hook({ userId: this.#userId, request: this.#request, ...(this.#token !== undefined ? { token: this.#token } : {}) })) === true;
     } catch (error) {
       this.#ctx.logger.warn('revalidate hook threw', { connectionId: this.id, error: describe(error) });
     }
