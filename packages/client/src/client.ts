@@ -54,7 +54,11 @@ export interface ClientOptions {
   pageSize?: number;
   /** Send attempts before a message becomes `failed`. Default 5. */
   maxSendAttempts?: number;
-  /** Tell the server when messages from others reached this device (`markDelivered`). Default true. */
+  /**
+   * Tell the server when messages from others reached this device (`markDelivered`), however they
+   * arrived: as pushes, through a sync (the inbox row's last message), `open()` or a resume. One
+   * request per conversation and newer seq. Default true.
+   */
   autoDeliver?: boolean;
   /** Connect at once. Default true; with false call `client.connect()`. */
   autoConnect?: boolean;
@@ -127,10 +131,19 @@ interface Waiter {
 }
 
 const HISTORY_MAX = 200;
+/** Repair rounds in a row (about 20 s with the backoff) before rows the server does not return are given up on. */
+const MAX_REPAIR_ROUNDS = 10;
 
 /**
  * The Parley client: one logical connection (reconnecting and resuming by itself), typed
  * requests, typed events and the local state views. Create it with {@link createClient}.
+ *
+ * Invariant: after any sequence of pushes and syncs, every inbox row (lastSeq, unread, last
+ * message) converges to the server's within one sync round, and an open conversation converges to
+ * the server's history. Pushes, syncs and gap fetches are applied in one ordered queue; a push the
+ * inbox cannot take in order (no row yet, a gap) marks its row as behind, and repair rounds (sync,
+ * then gap fetches) follow with a backoff until the server's row has replaced the local one. Each
+ * internal request holding the queue is bounded by `requestTimeoutMs`, retries included.
  */
 export class ParleyClient extends EventEmitter<ClientEvents> {
   /** One typed method per protocol operation: `client.api.search({ query })`. */
@@ -169,7 +182,20 @@ export class ParleyClient extends EventEmitter<ClientEvents> {
   #pumpTimer: ReturnType<typeof setTimeout> | undefined;
   #saving: Promise<void> = Promise.resolve();
   #syncTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Sync rounds in a row that failed or left a conversation behind; spaces out the next one. */
+  #syncRetries = 0;
+  /**
+   * Conversations whose inbox row may not match the server: an event arrived for a conversation
+   * with no row, or after a gap in the row's seqs (its unread count is a guess). A sync round
+   * clears one once the server's row replaced the local one; until then another round follows.
+   */
+  readonly #behind = new Set<string>();
+  /** Loaded conversations whose gap fetch failed: the next sync round catches them up. */
+  readonly #lagging = new Set<string>();
   readonly #deliverTimers = new Map<string, ReturnType<typeof setTimeout>>();
+  /** Highest seq a `markDelivered` was scheduled or sent for, per conversation (each seq once). */
+  readonly #delivering = new Map<string, number>();
+  readonly #internalTimeoutMs: number;
   readonly #outboxLoaded: Promise<void>;
 
   constructor(options: ClientOptions) {
@@ -186,6 +212,7 @@ export class ParleyClient extends EventEmitter<ClientEvents> {
     this.#pageSize = Math.min(HISTORY_MAX, Math.max(1, options.pageSize ?? 50));
     this.#maxAttempts = Math.max(1, options.maxSendAttempts ?? 5);
     this.#autoDeliver = options.autoDeliver ?? true;
+    this.#internalTimeoutMs = options.requestTimeoutMs ?? 15_000;
 
     this.connection = new Cell(() => ({ state: this.#conn.state, detail: this.#detail, userId: this.#me }));
     this.inbox = new Cell(() => this.#inboxState.snapshot(Date.now()));
@@ -407,6 +434,7 @@ export class ParleyClient extends EventEmitter<ClientEvents> {
     clearTimeout(this.#pumpTimer);
     for (const t of this.#deliverTimers.values()) clearTimeout(t);
     this.#deliverTimers.clear();
+    this.#delivering.clear();
     this.#typingState.clear();
     this.#conn.close();
   }
@@ -442,14 +470,23 @@ export class ParleyClient extends EventEmitter<ClientEvents> {
     this.emit('change', conversationId === undefined ? { view } : { view, conversationId });
   }
 
-  /** Internal requests (resume, gap fetches): sent while resuming; waits and retries when rate limited. */
+  /**
+   * Internal requests (resume, gap fetches, syncs): sent while resuming; waits and retries when rate
+   * limited. They run while holding the ordered queue, so the whole call, retries included, is
+   * bounded by the request timeout: a TIMEOUT fails the step, and the repair round retries it.
+   */
   async #req<R>(op: ClientOpName, params: unknown): Promise<R> {
+    const deadline = Date.now() + this.#internalTimeoutMs;
     for (let attempt = 0; ; attempt++) {
+      const left = deadline - Date.now();
+      if (left <= 0) throw new ParleyError('TIMEOUT', `${op}: no reply within ${this.#internalTimeoutMs} ms`);
       try {
-        return await this.#conn.request<R>(op, params, { immediate: true });
+        return await this.#conn.request<R>(op, params, { immediate: true, timeoutMs: left });
       } catch (error) {
         if (!isParleyError(error, 'RATE_LIMITED') || attempt >= 5) throw error;
-        await new Promise((r) => setTimeout(r, error.retryAfterMs ?? 250 * 2 ** attempt));
+        const wait = error.retryAfterMs ?? 250 * 2 ** attempt;
+        if (wait >= deadline - Date.now()) throw error;
+        await new Promise((r) => setTimeout(r, wait));
       }
     }
   }
@@ -503,9 +540,16 @@ export class ParleyClient extends EventEmitter<ClientEvents> {
       case 'event': {
         const event = frame.event;
         const conv = this.#convs.get(event.conversationId);
-        if (conv?.loaded && event.seq > conv.appliedSeq + 1) await this.#catchUp(conv);
-        const entry = this.#inboxState.get(event.conversationId);
-        if (entry && event.seq > entry.conversation.lastSeq + 1 && !conv?.loaded) this.#scheduleSync();
+        if (conv?.loaded && event.seq > conv.appliedSeq + 1) {
+          try {
+            await this.#catchUp(conv);
+          } catch (error) {
+            // the held messages must stay contiguous: leave this event to the repair round's gap fetch
+            this.#lagging.add(conv.conversationId);
+            this.#markBehind(event.conversationId);
+            throw error;
+          }
+        }
         this.#applyEvent(event);
         return;
       }
@@ -532,12 +576,17 @@ export class ParleyClient extends EventEmitter<ClientEvents> {
     }
   }
 
-  /** Apply one conversation event to the inbox and the held messages, deduplicated by (conversationId, seq). */
+  /**
+   * Apply one conversation event to the inbox and the held messages, deduplicated by (conversationId, seq).
+   * An event the inbox row cannot take in order (no row yet, or a gap before it) marks the row as
+   * behind; the sync round that follows brings it to the server's.
+   */
   #applyEvent(event: ConversationEvent): void {
     const me = this.#me ?? '';
+    const entry = this.#inboxState.get(event.conversationId);
+    if (!entry || event.seq > entry.conversation.lastSeq + 1) this.#markBehind(event.conversationId);
     const inbox = this.#inboxState.applyEvent(event, me);
     if (inbox === 'applied') this.#changed('inbox');
-    else if (inbox === 'unknown') this.#scheduleSync();
     let fresh = inbox !== 'duplicate';
     const conv = this.#convs.get(event.conversationId);
     if (conv?.loaded) {
@@ -553,7 +602,7 @@ export class ParleyClient extends EventEmitter<ClientEvents> {
       if (m.senderId === me && m.clientId !== null) this.#acked(m);
       else {
         this.#typingState.stop(m.conversationId, m.senderId);
-        if (this.#autoDeliver && fresh) this.#deliver(m.conversationId, m.seq);
+        if (fresh) this.#deliver(m.conversationId, m.seq);
       }
     }
     if (fresh) this.emit('event', event);
@@ -578,36 +627,106 @@ export class ParleyClient extends EventEmitter<ClientEvents> {
     return n;
   }
 
+  /**
+   * Tell the server (once per seq, with `autoDeliver`) that this device holds the messages of a
+   * conversation up to `seq`, however they arrived: push, sync, `open()` or a resume.
+   */
   #deliver(conversationId: string, seq: number): void {
+    if (!this.#autoDeliver) return;
     const entry = this.#inboxState.get(conversationId);
-    if (entry && entry.member.deliveredSeq >= seq) return;
+    if (entry && (entry.member.deliveredSeq >= seq || entry.member.leftSeq !== null)) return;
+    if ((this.#delivering.get(conversationId) ?? 0) >= seq) return;
+    this.#delivering.set(conversationId, seq);
     clearTimeout(this.#deliverTimers.get(conversationId));
     this.#deliverTimers.set(
       conversationId,
       setTimeout(() => {
         this.#deliverTimers.delete(conversationId);
-        if (this.state !== 'ready') return;
-        this.request('markDelivered', { conversationId, seq }).catch((error: unknown) => this.#quiet(error));
+        const target = this.#delivering.get(conversationId) ?? seq;
+        const forget = () => {
+          if (this.#delivering.get(conversationId) === target) this.#delivering.delete(conversationId);
+        };
+        if (!this.#conn.authenticated) return forget(); // the resume after the reconnect delivers again
+        this.request('markDelivered', { conversationId, seq: target }).catch((error: unknown) => {
+          forget();
+          this.#quiet(error);
+        });
       }, 50),
     );
   }
 
+  /** Deliver up to the newest message from others that the inbox row reports. */
+  #deliverEntry(conversationId: string): void {
+    const entry = this.#inboxState.get(conversationId);
+    const last = entry?.conversation.lastMessage;
+    if (last && last.senderId !== this.#me) this.#deliver(conversationId, last.seq);
+  }
+
+  /** Deliver up to the newest message from others held for a conversation. */
+  #deliverHeld(conv: ConversationMessages): void {
+    const list = conv.list();
+    for (let i = list.length - 1; i >= 0; i--) {
+      const m = list[i]!;
+      if (m.senderId === this.#me) return; // the server moved our watermarks to our own message
+      this.#deliver(conv.conversationId, m.seq);
+      return;
+    }
+  }
+
+  #markBehind(conversationId: string): void {
+    this.#behind.add(conversationId);
+    this.#scheduleSync();
+  }
+
+  /**
+   * Run a repair round soon: a sync (then the gap fetch of lagging conversations). Rounds that fail
+   * or leave a row behind are retried with a growing delay (50 ms to 5 s) while connected; a
+   * reconnect runs the resume procedure instead.
+   */
   #scheduleSync(): void {
     if (this.#syncTimer !== undefined) return;
+    const delay = Math.min(5000, 50 * 2 ** Math.min(this.#syncRetries, 7));
     this.#syncTimer = setTimeout(() => {
       this.#syncTimer = undefined;
       if (!this.#conn.authenticated) return;
-      void this.#serial(() => this.#sync()).catch((error: unknown) => this.#quiet(error));
-    }, 50);
+      void this.#serial(() => this.#repair()).catch((error: unknown) => {
+        this.#syncRetries++;
+        this.#scheduleSync();
+        this.#quiet(error);
+      });
+    }, delay);
+  }
+
+  async #repair(): Promise<void> {
+    await this.#sync();
+    for (const id of [...this.#lagging]) {
+      const conv = this.#convs.get(id);
+      if (conv?.loaded) await this.#catchUp(conv);
+      this.#lagging.delete(id);
+    }
+    if (this.#behind.size === 0) this.#syncRetries = 0;
+    else if (++this.#syncRetries > MAX_REPAIR_ROUNDS) {
+      // the server keeps not returning these rows (left, deleted): stop asking; the next resume syncs
+      this.#behind.clear();
+      this.#syncRetries = 0;
+    } else this.#scheduleSync();
   }
 
   /** Ask the server what changed since the cursor; its entries are the truth for unread counts. */
   async #sync(): Promise<void> {
     const res = await this.#req<SyncResult>('sync', this.#cursor === undefined ? {} : { since: this.#cursor });
     if (res.reset) this.#inboxState.clear();
-    this.#inboxState.applyEntries(res.entries);
+    const { ahead, unsure } = this.#inboxState.applyEntries(res.entries);
     this.#setContacts(res.contacts, res.reset);
     this.#cursor = res.cursor;
+    // a row the server returned and the local one became is exact; one still ahead locally was
+    // computed before events we applied out of order: ask again until a row covers them
+    for (const e of res.entries) {
+      const id = e.conversation.id;
+      if (unsure.has(id)) this.#behind.add(id);
+      else if (!ahead.has(id)) this.#behind.delete(id);
+      this.#deliverEntry(id);
+    }
     this.#changed('inbox');
   }
 
@@ -631,6 +750,8 @@ export class ParleyClient extends EventEmitter<ClientEvents> {
     await this.#sync();
     // one conversation at a time: a burst of requests per held conversation would trip the server's rate limit
     for (const conv of [...this.#convs.values()]) await this.#refresh(conv, refreshHidden || conv.loaded);
+    this.#lagging.clear();
+    if (this.#behind.size > 0) this.#scheduleSync();
   }
 
   /** Bring one held conversation up to date: newest page if needed, the gap after the last seq held, receipts, hidden. */
@@ -647,6 +768,10 @@ export class ParleyClient extends EventEmitter<ClientEvents> {
     for (const seq of hidden) conv.remove(seq);
     await this.#catchUp(conv);
     this.#changed('messages', id);
+    this.#deliverHeld(conv);
+    // the messages are newer than the inbox row (or there is none yet): the row follows in a sync round
+    const row = this.#inboxState.get(id);
+    if (conv.loaded && (!row || row.conversation.lastSeq < conv.appliedSeq)) this.#markBehind(id);
   }
 
   async #loadNewest(conv: ConversationMessages): Promise<void> {
@@ -679,6 +804,9 @@ export class ParleyClient extends EventEmitter<ClientEvents> {
   #forgetUser(): void {
     this.#inboxState.clear();
     this.#cursor = undefined;
+    this.#behind.clear();
+    this.#lagging.clear();
+    this.#delivering.clear();
     for (const conv of this.#convs.values()) conv.clear();
     this.#presenceMap.clear();
     this.#contactMap.clear();

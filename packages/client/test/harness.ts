@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { createChat, createMemoryStore, type Chat } from '@parley/core';
+import { createChat, createMemoryStore, type Chat, type ChatOptions } from '@parley/core';
 import { createWsServer, type WsServer } from '@parley/transport-ws';
 import { WebSocket } from 'ws';
 import { createClient, type ClientOptions, type ParleyClient } from '../src/index.js';
@@ -16,8 +16,9 @@ export class TestServer {
   /** Server-side TCP sockets by the `device` query parameter of the upgrade URL. */
   readonly #sockets = new Map<string, Socket>();
 
-  constructor() {
-    this.chat = createChat({ store: createMemoryStore() });
+  /** `options` replace parts of the default engine (in-memory store and bus), e.g. to inject delays. */
+  constructor(options: Partial<ChatOptions> = {}) {
+    this.chat = createChat({ store: createMemoryStore(), ...options });
   }
 
   get url(): string {

@@ -86,12 +86,19 @@ export class InboxState {
 
   /**
    * Take rows from the server (sync or inbox). A row replaces the local one unless the local one
-   * has seen later events (then only the watermarks move forward).
+   * has seen later events (then only the watermarks move forward). Watermarks never move back: a
+   * row computed before one of the user's own receipts keeps the local read watermark.
+   *
+   * Returns the ids whose local row did not become the server's: `ahead` (the local row has later
+   * events; exact when they were applied in order) and `unsure` (the local read watermark is newer
+   * than the row's and the unread count cannot be derived; ask again).
    */
-  applyEntries(entries: readonly InboxEntry[]): boolean {
-    let changed = false;
+  applyEntries(entries: readonly InboxEntry[]): { ahead: Set<string>; unsure: Set<string> } {
+    const ahead = new Set<string>();
+    const unsure = new Set<string>();
     for (const e of entries) {
-      const old = this.#entries.get(e.conversation.id);
+      const id = e.conversation.id;
+      const old = this.#entries.get(id);
       if (old && old.conversation.lastSeq > e.conversation.lastSeq) {
         const member = {
           ...old.member,
@@ -99,11 +106,19 @@ export class InboxState {
           deliveredSeq: Math.max(old.member.deliveredSeq, e.member.deliveredSeq),
           mutedUntil: e.member.mutedUntil,
         };
-        this.#entries.set(e.conversation.id, { ...old, member });
-      } else this.#entries.set(e.conversation.id, e);
-      changed = true;
+        this.#entries.set(id, { ...old, member });
+        ahead.add(id);
+      } else if (old && old.member.readSeq > e.member.readSeq) {
+        const readSeq = old.member.readSeq;
+        const member = { ...e.member, readSeq, deliveredSeq: Math.max(old.member.deliveredSeq, e.member.deliveredSeq, readSeq) };
+        const caughtUp = readSeq >= e.conversation.lastSeq;
+        this.#entries.set(id, { ...e, member, unread: caughtUp ? 0 : e.unread });
+        if (!caughtUp) unsure.add(id);
+      } else if (old && old.member.deliveredSeq > e.member.deliveredSeq) {
+        this.#entries.set(id, { ...e, member: { ...e.member, deliveredSeq: old.member.deliveredSeq } });
+      } else this.#entries.set(id, e);
     }
-    return changed;
+    return { ahead, unsure };
   }
 
   /** Apply an event. `unknown`: the conversation is not in the inbox (the caller re-syncs). */
@@ -127,7 +142,8 @@ export class InboxState {
     const readSeq = Math.max(old.member.readSeq, receipt.readSeq);
     const deliveredSeq = Math.max(old.member.deliveredSeq, receipt.deliveredSeq, readSeq);
     if (readSeq === old.member.readSeq && deliveredSeq === old.member.deliveredSeq) return 'unchanged';
-    let unread: number | undefined = readSeq >= old.conversation.lastSeq ? 0 : countUnread(readSeq);
+    // only the read watermark moves unread counts: a delivery receipt never needs a recount
+    let unread: number | undefined = readSeq === old.member.readSeq ? old.unread : readSeq >= old.conversation.lastSeq ? 0 : countUnread(readSeq);
     const result = unread === undefined ? 'resync' : 'applied';
     unread ??= old.unread;
     this.#entries.set(receipt.conversationId, { ...old, unread, member: { ...old.member, readSeq, deliveredSeq } });

@@ -95,6 +95,21 @@ describe('inbox reducer', () => {
     expect(s.get('c1')!.member.readSeq).toBe(5);
     expect(s.applyEvent({ ...ev(msg(9)), conversationId: 'zz' }, 'ana')).toBe('unknown');
   });
+  it('a delivery receipt keeps the unread count (no resync); a row older than our own read keeps the read watermark', () => {
+    const s = new InboxState();
+    s.applyEntries([entry(5, 3, 2)]);
+    expect(s.applyOwnReceipt({ conversationId: 'c1', userId: 'ana', readSeq: 2, deliveredSeq: 5 }, () => undefined)).toBe('applied');
+    expect(s.get('c1')!.unread).toBe(3);
+    s.applyOwnReceipt({ conversationId: 'c1', userId: 'ana', readSeq: 5, deliveredSeq: 5 }, () => undefined);
+    // a sync computed before that read: the row takes over, the watermarks do not move back
+    expect(s.applyEntries([entry(5, 3, 2)])).toEqual({ ahead: new Set(), unsure: new Set() });
+    expect(s.get('c1')!).toMatchObject({ unread: 0, member: { readSeq: 5, deliveredSeq: 5 } });
+    s.applyOwnReceipt({ conversationId: 'c1', userId: 'ana', readSeq: 5, deliveredSeq: 5 }, () => undefined);
+    expect(s.applyEntries([entry(8, 4, 2)]).unsure).toEqual(new Set(['c1']));
+    expect(s.get('c1')!.member.readSeq).toBe(5);
+    s.applyEvent(ev(msg(9)), 'ana');
+    expect(s.applyEntries([entry(8, 3, 5)]).ahead).toEqual(new Set(['c1']));
+  });
   it('snapshot: sorted by activity, unreadTotal skips muted conversations, stable fields', () => {
     const s = new InboxState();
     const a = entry(2, 2);
