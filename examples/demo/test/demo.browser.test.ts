@@ -105,6 +105,11 @@ describe.skipIf(!available)('demo in Chromium: two users', () => {
     await ana.getByPlaceholder('Search people by name').fill('ben');
     await ana.locator('.user-pick[data-name="Ben Ortiz"]').click();
     await poll(() => ana.locator('.conv-head-title').textContent()).toBe('Ben Ortiz');
+    // a re-render (any incoming push causes one) keeps the composer focused: before, it blurred it,
+    // and an Enter pressed just after went to the page body, so the message was never sent
+    await composer(ana).focus();
+    await ana.evaluate(() => new Promise((r) => (window.dispatchEvent(new Event('focus')), requestAnimationFrame(() => requestAnimationFrame(r)))));
+    expect(await composer(ana).evaluate((el) => el === document.activeElement)).toBe(true);
     await say(ana, 'Hi Ben! Are we still on for Saturday?');
     await say(ana, 'I found a great trail near the lake 🌲');
     await row(ben, 'Ana Lima').waitFor();

@@ -62,11 +62,29 @@ export function h(tag: string, props?: Props | null, ...children: Child[]): HTML
   return el;
 }
 
-/** Replace the children of `parent` with `children`. */
+/**
+ * Replace the children of `parent` with `children`. A kept element that had the focus (the
+ * composer's textarea, the search box) keeps it and its selection: moving a node out of the
+ * document blurs it, so without this every re-render (an incoming message, a receipt) would send
+ * the next keystrokes, Enter included, to the page body.
+ */
 export function patch(parent: Element, ...children: Child[]): void {
+  const focused = document.activeElement;
+  const keep = focused instanceof HTMLElement && focused !== parent && parent.contains(focused) ? focused : null;
+  const field = keep instanceof HTMLInputElement || keep instanceof HTMLTextAreaElement ? keep : null;
+  const selection = field ? { start: field.selectionStart, end: field.selectionEnd, direction: field.selectionDirection } : null;
   const frag = document.createDocumentFragment();
   for (const c of children) append(frag, c);
   parent.replaceChildren(frag);
+  if (!keep || !keep.isConnected || document.activeElement === keep) return;
+  keep.focus({ preventScroll: true });
+  if (field && selection && selection.start !== null && selection.end !== null) {
+    try {
+      field.setSelectionRange(selection.start, selection.end, selection.direction ?? undefined);
+    } catch {
+      /* input types without a selection */
+    }
+  }
 }
 
 const SVG_NS = 'http://www.w3.org/2000/svg';

@@ -145,6 +145,9 @@ function chatList(app: App): Node[] {
         {
           class: { active: state.activeId === c.id, unread: e.unread > 0 },
           dataset: { conversation: c.id, title },
+          // open on the press too: the list re-renders on every inbox change, and a re-render
+          // between press and release replaces the row, so the click would never reach it
+          onmousedown: (ev: MouseEvent) => ev.button === 0 && app.open(c.id),
           onclick: () => app.open(c.id),
         },
         avatar(peer ?? c.id, title, { kind: c.kind, online: peer ? presence[peer]?.online === true : false }),
