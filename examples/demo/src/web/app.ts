@@ -126,28 +126,8 @@ export function startApp(root: HTMLElement, session: Session, onSignOut: () => v
   patch(root, h('div.shell', null, sidebarEl, paneEl), overlayEl, toastEl);
   root.classList.add('signed-in');
 
-  client.on('change', (change) => {
-    if (change.view === 'inbox') deliverInbox();
-    app.render();
-  });
-  // Workaround: the client SDK auto-delivers messages that arrive as pushes, but not ones that
-  // first reach it through a sync (a new conversation's first messages can). The inbox row
-  // shows them, so this device has received them: move the delivered watermark up to them.
-  const delivering = new Map<string, number>();
-  let deliverTimer: ReturnType<typeof setTimeout> | undefined;
-  const deliverInbox = () => {
-    clearTimeout(deliverTimer);
-    deliverTimer = setTimeout(() => {
-      for (const e of client.inbox.getSnapshot().items) {
-        const last = e.conversation.lastMessage;
-        const id = e.conversation.id;
-        if (!last || last.senderId === app.me || e.member.leftSeq !== null) continue;
-        if (e.member.deliveredSeq >= last.seq || (delivering.get(id) ?? 0) >= last.seq) continue;
-        delivering.set(id, last.seq);
-        void client.api.markDelivered({ conversationId: id, seq: last.seq }).catch(() => delivering.delete(id));
-      }
-    }, 300);
-  };
+  // Delivery receipts (also for messages that arrive through a sync or open()) are the SDK's job: `autoDeliver`.
+  client.on('change', () => app.render());
   client.on('state', (s) => {
     if (s === 'auth_failed') {
       app.toast('Your session expired. Sign in again.', 'error');
