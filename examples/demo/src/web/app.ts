@@ -4,7 +4,7 @@ import type { Call, ConversationEvent } from '@parley/protocol';
 import { saveSession, type Session } from './api.js';
 import { renderCallOverlay } from './calls.js';
 import { renderConversation } from './conversation.js';
-import { h, patch } from './render.js';
+import { h, keepingFocus, patch } from './render.js';
 import { renderSidebar } from './sidebar.js';
 import { UserCache, type AppState } from './state.js';
 
@@ -113,15 +113,16 @@ export function startApp(root: HTMLElement, session: Session, onSignOut: () => v
   app.users = new UserCache(client, () => app.render());
   app.users.put([session.user]);
 
-  const draw = () => {
-    renderSidebar(app, sidebarEl);
-    renderConversation(app, paneEl);
-    renderCallOverlay(app, overlayEl);
-    patch(
-      toastEl,
-      state.toasts.map((t) => h(`div.toast.${t.kind}`, null, t.text)),
-    );
-  };
+  const draw = () =>
+    keepingFocus(() => {
+      renderSidebar(app, sidebarEl);
+      renderConversation(app, paneEl);
+      renderCallOverlay(app, overlayEl);
+      patch(
+        toastEl,
+        state.toasts.map((t) => h(`div.toast.${t.kind}`, null, t.text)),
+      );
+    });
 
   patch(root, h('div.shell', null, sidebarEl, paneEl), overlayEl, toastEl);
   root.classList.add('signed-in');

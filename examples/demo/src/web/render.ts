@@ -62,20 +62,26 @@ export function h(tag: string, props?: Props | null, ...children: Child[]): HTML
   return el;
 }
 
-/**
- * Replace the children of `parent` with `children`. A kept element that had the focus (the
- * composer's textarea, the search box) keeps it and its selection: moving a node out of the
- * document blurs it, so without this every re-render (an incoming message, a receipt) would send
- * the next keystrokes, Enter included, to the page body.
- */
+/** Replace the children of `parent` with `children`. */
 export function patch(parent: Element, ...children: Child[]): void {
-  const focused = document.activeElement;
-  const keep = focused instanceof HTMLElement && focused !== parent && parent.contains(focused) ? focused : null;
-  const field = keep instanceof HTMLInputElement || keep instanceof HTMLTextAreaElement ? keep : null;
-  const selection = field ? { start: field.selectionStart, end: field.selectionEnd, direction: field.selectionDirection } : null;
   const frag = document.createDocumentFragment();
   for (const c of children) append(frag, c);
   parent.replaceChildren(frag);
+}
+
+/**
+ * Run a render and give the focus (and text selection) back to the element that had it, if the
+ * render kept it. Views re-use long-lived elements (the composer's textarea, the search box) by
+ * moving them into freshly built containers, and a node moved out of the document loses the
+ * focus: without this every re-render (an incoming message, a receipt) would send the next
+ * keystrokes, Enter included, to the page body.
+ */
+export function keepingFocus(render: () => void): void {
+  const focused = document.activeElement;
+  const keep = focused instanceof HTMLElement && focused !== document.body ? focused : null;
+  const field = keep instanceof HTMLInputElement || keep instanceof HTMLTextAreaElement ? keep : null;
+  const selection = field ? { start: field.selectionStart, end: field.selectionEnd, direction: field.selectionDirection } : null;
+  render();
   if (!keep || !keep.isConnected || document.activeElement === keep) return;
   keep.focus({ preventScroll: true });
   if (field && selection && selection.start !== null && selection.end !== null) {
