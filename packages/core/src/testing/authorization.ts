@@ -165,7 +165,9 @@ export async function scenario(w: World, kind: ConversationKind, state: ActorSta
 /** Invariant 6: every operation × conversation kind × role / membership state × block state. */
 export function authorizationSuite(o: ResolvedStoreOptions): void {
   describe('authorization', () => {
-    const store = useStore(o, true);
+    // a clean store per case (reset when the adapter offers it): the denied-case snapshots then
+    // dump one scenario, not everything earlier cases wrote
+    const store = useStore(o);
 
     for (const c of AUTHORIZATION_CASES) {
       describe(c.label ?? c.op, () => {
