@@ -9,6 +9,8 @@ export interface MachineInfo {
   node: string;
   postgres: string | null;
   pglite: string | null;
+  /** MongoDB server version, when the MongoDB section ran against a real server. */
+  mongodb?: string | null;
   date: string;
 }
 

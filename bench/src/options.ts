@@ -12,14 +12,24 @@ export interface BenchOptions {
   pgUrl: string;
   /** MongoDB URL; the Mongo store is measured only when set. */
   mongoUrl: string | undefined;
+  /**
+   * `--mongo=congodb`: run the MongoDB section against in-process CongoDB (a wire-compatible test
+   * server) at a small scale, to show the section runs; it then reports no figures.
+   */
+  mongoCongo: boolean;
+  /**
+   * The Postgres store behind the second Parley real-time server (`--realtime-pg=postgres|pglite|none`):
+   * default `postgres` (the server at `pgUrl`, or PGlite when none answers).
+   */
+  realtimePg: 'postgres' | 'pglite' | 'none';
 }
 
 /** The sections of a run. */
-export type SectionName = 'storage' | 'pglite' | 'realtime' | 'client';
+export type SectionName = 'storage' | 'pglite' | 'mongo' | 'realtime' | 'client';
 
-const ALL: SectionName[] = ['storage', 'pglite', 'realtime', 'client'];
+const ALL: SectionName[] = ['storage', 'pglite', 'mongo', 'realtime', 'client'];
 
-/** Parse `--quick|--full`, `--write`, `--only=storage,client`. */
+/** Parse `--quick|--full`, `--write`, `--only=storage,client`, `--mongo=congodb`, `--realtime-pg=…`. */
 export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptions {
   const full = argv.includes('--full');
   const only = argv.find((a) => a.startsWith('--only='));
@@ -33,5 +43,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptio
     partial: only !== undefined,
     pgUrl: env.PARLEY_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
     mongoUrl: env.MONGODB_URL || undefined,
+    mongoCongo: argv.includes('--mongo=congodb'),
+    realtimePg: (['postgres', 'pglite', 'none'] as const).find((v) => argv.includes(`--realtime-pg=${v}`)) ?? 'postgres',
   };
 }

@@ -10,9 +10,18 @@ export interface ModePlan {
   pglite: Workload;
   storage: StoragePlan;
   pgliteStorage: StoragePlan;
+  /** W1 on MongoDB (`MONGODB_URL`). */
+  mongo: Workload;
+  mongoStorage: StoragePlan;
   /** Real-time: idle connections, fan-out members, 1:1 pairs, seconds per run, repetitions. */
   realtime: { idle: number; fanoutMembers: number; fanoutMessages: number; pairs: number; seconds: number; repetitions: number };
 }
+
+/** CongoDB (`--mongo=congodb`) only shows that the MongoDB section runs: a small W1 and few samples in every mode. */
+export const CONGO_PLAN: { workload: Workload; storage: StoragePlan } = {
+  workload: w1(1 / 100),
+  storage: { reads: { samples: 6, warmup: 1 }, sends: { concurrency: 8, seconds: 1, repetitions: 1 }, unreadUsers: 10 },
+};
 
 /** The quick (CI) and full (report) plans. */
 export function modePlan(mode: 'quick' | 'full'): ModePlan {
@@ -23,6 +32,8 @@ export function modePlan(mode: 'quick' | 'full'): ModePlan {
       pglite: w1(1 / 50),
       storage: small,
       pgliteStorage: small,
+      mongo: w1(1 / 50),
+      mongoStorage: small,
       realtime: { idle: 1000, fanoutMembers: 1000, fanoutMessages: 10, pairs: 50, seconds: 2, repetitions: 3 },
     };
   }
@@ -31,6 +42,8 @@ export function modePlan(mode: 'quick' | 'full'): ModePlan {
     pglite: w1(1 / 20),
     storage: { reads: { samples: 200, warmup: 10 }, sends: { concurrency: 8, seconds: 4, repetitions: 5 }, unreadUsers: 100 },
     pgliteStorage: { reads: { samples: 60, warmup: 5 }, sends: { concurrency: 8, seconds: 2, repetitions: 3 }, unreadUsers: 30 },
+    mongo: w1(1),
+    mongoStorage: { reads: { samples: 200, warmup: 10 }, sends: { concurrency: 8, seconds: 4, repetitions: 5 }, unreadUsers: 100 },
     realtime: { idle: 10_000, fanoutMembers: 1000, fanoutMessages: 30, pairs: 200, seconds: 5, repetitions: 5 },
   };
 }

@@ -1,6 +1,7 @@
 /**
  * `npm run bench` (quick) / `npm run bench:full`: Parley beside its baselines in one run.
- * Flags: `--quick` | `--full`, `--write` (quick results are written only with it), `--only=storage,pglite,realtime,client`.
+ * Flags: `--quick` | `--full`, `--write` (quick results are written only with it), `--only=storage,pglite,mongo,realtime,client`,
+ * `--mongo=congodb` (the MongoDB section on in-process CongoDB, no figures), `--realtime-pg=postgres|pglite|none`.
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
@@ -9,7 +10,10 @@ import { hasExports } from './available.js';
 import { clientSection } from './client/section.js';
 import { machineInfo } from './machine.js';
 import { parseOptions } from './options.js';
-import { modePlan } from './plan.js';
+import { CONGO_PLAN, modePlan } from './plan.js';
+import { mongoStorage } from './mongo/section.js';
+import type { RealtimeStore } from './realtime/messages.js';
+import { serverSql } from './db/sql.js';
 import { targetsChart } from './report/chart.js';
 import { renderMarkdown } from './report/markdown.js';
 import type { RunResult } from './report/markdown.js';
@@ -25,6 +29,19 @@ function skipped(id: string, title: string, why: string): SectionResult {
   const out = section(id, title);
   out.skipped = why;
   return out;
+}
+
+/** Whether a Postgres server answers at `url`. */
+async function answers(url: string): Promise<boolean> {
+  const sql = serverSql(url, 1);
+  try {
+    await sql.query('select 1');
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await sql.close();
+  }
 }
 
 async function main(): Promise<void> {
@@ -50,9 +67,23 @@ async function main(): Promise<void> {
         : skipped('pglite', 'Storage on PGlite (embedded)', '@parley/storage-postgres does not export createPGliteDialect yet'),
     );
   }
+  if (options.sections.has('mongo')) {
+    const pg = run.sections.find((s) => s.id === 'pg' && !s.skipped);
+    if (options.mongoUrl !== undefined) {
+      log('storage on MongoDB…');
+      run.sections.push(await mongoStorage(options.mongoUrl, plan.mongo, plan.mongoStorage, pg, machine, log));
+    } else if (options.mongoCongo) {
+      log('storage on MongoDB, against CongoDB (the section runs; no figures)…');
+      run.sections.push(await mongoStorage(undefined, CONGO_PLAN.workload, CONGO_PLAN.storage, pg, machine, log));
+    } else if (options.partial) {
+      run.sections.push(skipped('mongo', 'Storage on MongoDB', 'MONGODB_URL is not set (or pass --mongo=congodb to check the section runs)'));
+    }
+  }
   if (options.sections.has('realtime')) {
-    log('real-time…');
-    run.sections.push(await realtimeSection(plan.realtime, log));
+    const stores: RealtimeStore[] = ['memory'];
+    if (options.realtimePg !== 'none') stores.push(options.realtimePg === 'postgres' && !(await answers(options.pgUrl)) ? 'pglite' : options.realtimePg);
+    log(`real-time (${stores.join(', ')} stores)…`);
+    run.sections.push(await realtimeSection(plan.realtime, stores, log));
   }
   if (options.sections.has('client')) {
     log('client bundle…');
@@ -61,6 +92,7 @@ async function main(): Promise<void> {
   for (const s of run.sections) {
     for (const t of s.targets) log(`  ${t.verdict.padEnd(4)} ${s.title}: ${t.what} — ${t.ratio === null ? 'n/a' : `${Math.round(t.ratio * 100) / 100}x`} (goal ${t.goalText})`);
     if (s.skipped) log(`  SKIP ${s.title}: ${s.skipped}`);
+    else if (s.targets.length === 0) log(`  RAN  ${s.title}`);
   }
   if (options.write) {
     const dir = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'results');
@@ -72,9 +104,9 @@ async function main(): Promise<void> {
       if (previous) {
         const fresh = new Set(run.sections.map((s) => s.id));
         run.sections = [...previous.sections.filter((s) => !fresh.has(s.id)), ...run.sections];
-        const order = ['pg', 'pglite', 'realtime', 'client'];
+        const order = ['pg', 'pglite', 'mongo', 'realtime', 'client'];
         run.sections.sort((a, b) => order.indexOf(a.id) - order.indexOf(b.id));
-        run.machine = { ...previous.machine, ...machine, postgres: machine.postgres ?? previous.machine.postgres, pglite: machine.pglite ?? previous.machine.pglite };
+        run.machine = { ...previous.machine, ...machine, postgres: machine.postgres ?? previous.machine.postgres, pglite: machine.pglite ?? previous.machine.pglite, mongodb: machine.mongodb ?? previous.machine.mongodb };
       }
     }
     const targets = run.sections.flatMap((s) => s.targets.map((t) => ({ ...t, what: `${s.id}: ${t.what}` })));

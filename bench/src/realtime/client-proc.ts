@@ -105,6 +105,7 @@ async function runPairs(group: string, pairIds: string[], seconds: number): Prom
   }
   await Promise.all(loops);
   await new Promise((r) => setTimeout(r, 300));
+  for (const c of conns) frameHooks.delete(c.user);
   return { received: latencies.length, latencies };
 }
 

@@ -3,6 +3,9 @@
 /** The servers compared. */
 export type ServerKind = 'parley' | 'ws' | 'socketio';
 
+/** The store behind a Parley server child: in memory, the Postgres server at `PARLEY_PG_URL`, or PGlite. */
+export type RealtimeStore = 'memory' | 'postgres' | 'pglite';
+
 /** Sent by a server child once it listens. */
 export interface ServerReady {
   type: 'ready';

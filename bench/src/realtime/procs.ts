@@ -36,10 +36,16 @@ export function nextMessage<T>(child: ChildProcess, match: (m: T) => boolean, ms
   });
 }
 
-/** Stop a child we started (by its own handle, never by name). */
-export function stopChild(child: ChildProcess): void {
-  if (child.exitCode === null && child.connected) child.send({ type: 'exit' });
-  setTimeout(() => {
-    if (child.exitCode === null) child.kill('SIGKILL');
-  }, 2000).unref();
+/** Stop a child we started (by its own handle, never by name); resolves once it exited (killed after 15 s). */
+export function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    if (child.connected) child.send({ type: 'exit' });
+    else child.kill('SIGTERM');
+  });
 }

@@ -1,24 +1,29 @@
 /**
- * A server child process: `parley` (createWsServer over createChat with the in-memory store),
- * `ws` (a raw `ws` server that broadcasts what the sender sends) or `socketio` (Socket.IO 4 room
- * broadcast). argv: kind, fan-out members, pairs. Answers `memory` requests over IPC.
+ * A server child process: `parley` (createWsServer over createChat with the in-memory store or the
+ * Postgres store), `ws` (a raw `ws` server that broadcasts what the sender sends) or `socketio`
+ * (Socket.IO 4 room broadcast). argv: kind, fan-out members, pairs, store (`memory`, `postgres` =
+ * the server at `PARLEY_PG_URL`, or `pglite`). Answers `memory` requests over IPC.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer } from 'ws';
 import type WebSocket from 'ws';
 import { Server as SocketIOServer } from 'socket.io';
-import type { ServerKind, ServerMemory, ServerReady } from './messages.js';
+import type { RealtimeStore, ServerKind, ServerMemory, ServerReady } from './messages.js';
+import { openStore } from './store.js';
+import type { OpenedStore } from './store.js';
 
-const [kind, membersArg, pairsArg] = process.argv.slice(2) as [ServerKind, string, string];
+const [kind, membersArg, pairsArg, storeArg] = process.argv.slice(2) as [ServerKind, string, string, RealtimeStore | undefined];
 const members = Number(membersArg);
 const pairs = Number(pairsArg);
+let opened: OpenedStore | undefined;
 
 /** Users of the Parley setup: fan-out members `m<i>`, pair users `a<i>`/`b<i>`, idle users are created on demand. */
 async function parleyServer(server: http.Server): Promise<Omit<ServerReady, 'type' | 'port'>> {
-  const { createChat, createMemoryStore } = await import('@parley/core');
+  const { createChat } = await import('@parley/core');
   const { createWsServer } = await import('@parley/transport-ws');
-  const chat = createChat({ store: createMemoryStore() });
+  opened = await openStore(storeArg ?? 'memory');
+  const chat = createChat({ store: opened.store });
   const user = (id: string) => chat.upsertUser({ id, displayName: id });
   await user('sender');
   const channel = (await chat.as('sender').call('createChannel', { title: 'busy' })) as { id: string };
@@ -94,8 +99,17 @@ server.listen(0, '127.0.0.1', () => {
   const ready: ServerReady = { type: 'ready', port: (server.address() as AddressInfo).port, ...setup };
   process.send!(ready);
 });
+/** Exit after dropping what the store created (the Postgres schema), bounded in time. */
+function exit(): void {
+  const timer = setTimeout(() => process.exit(0), 10_000);
+  void (opened?.close() ?? Promise.resolve()).finally(() => {
+    clearTimeout(timer);
+    process.exit(0);
+  });
+}
+
 process.on('message', (msg: { type: string }) => {
   if (msg.type === 'memory') void memory().then((m) => process.send!(m));
-  if (msg.type === 'exit') process.exit(0);
+  if (msg.type === 'exit') exit();
 });
-process.on('disconnect', () => process.exit(0));
+process.on('disconnect', exit);

@@ -28,7 +28,7 @@ export function renderMarkdown(run: RunResult): string {
     `# Parley benchmarks — ${m.date.slice(0, 10)} (${run.mode} mode)`,
     '',
     `Machine: ${m.cpus} × ${m.cpuModel}, ${m.memoryGiB} GiB, ${m.platform}; Node ${m.node}; ` +
-      `Postgres ${m.postgres ?? 'n/a'}; PGlite ${m.pglite ?? 'n/a'}.`,
+      `Postgres ${m.postgres ?? 'n/a'}; PGlite ${m.pglite ?? 'n/a'}${m.mongodb ? `; MongoDB ${m.mongodb}` : ''}.`,
     '',
     'Every figure is a ratio against a baseline measured in the same run, with alternating repetitions and medians ' +
       '(see docs/benchmarks.md). p99 latencies on these virtual machines mostly measure the machine.',

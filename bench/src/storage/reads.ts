@@ -2,6 +2,7 @@ import { CHAT_LIST, HISTORY, SEARCH, TRUE_UNREAD, UNREAD } from '../db/seed000.j
 import type { Latency } from '../stats.js';
 import { latency, rng, timed } from '../stats.js';
 import { word } from '../workload.js';
+import type { Workload } from '../workload.js';
 import type { Fixture } from './fixture.js';
 
 /** p50/p99 of one read path for Parley and for the seed 000 query doing the same job. */
@@ -42,7 +43,7 @@ async function compare(name: string, plan: ReadPlan, parley: (i: number) => Prom
 }
 
 /** Pick the i-th sample deterministically from a list. */
-const picker = <T>(list: readonly T[], seed: number) => {
+export const picker = <T>(list: readonly T[], seed: number) => {
   const r = rng(seed);
   const picks: T[] = [];
   return (i: number): T => {
@@ -57,21 +58,28 @@ export const searchWord = (vocabulary: number, seed: number) => {
   return () => word(Math.floor(r() * vocabulary));
 };
 
+/** The i-th sample of each read path (same seeds for every store, so every store reads the same users and words). */
+export function samplers(f: Pick<Fixture, 'users' | 'directs' | 'groups' | 'busy'>, w: Workload) {
+  const nextWord = searchWord(w.vocabulary, 4);
+  const words: string[] = [];
+  return {
+    user: picker(f.users, 1),
+    conv: picker([...f.directs, ...f.groups], 2),
+    member: picker(f.busy.members, 3),
+    wordAt: (i: number) => {
+      while (words.length <= i) words.push(nextWord());
+      return words[i]!;
+    },
+    depth: (i: number) => w.deepOffset + (i % 7),
+  };
+}
+
 /** Run every read comparison on the fixture. */
 export async function measureReads(f: Fixture, plan: ReadPlan): Promise<ReadComparison[]> {
   const { store, sql, workload: w } = f;
   const now = Date.now();
-  const user = picker(f.users, 1);
-  const conv = picker([...f.directs, ...f.groups], 2);
-  const member = picker(f.busy.members, 3);
-  const nextWord = searchWord(w.vocabulary, 4);
-  const words: string[] = [];
-  const wordAt = (i: number) => {
-    while (words.length <= i) words.push(nextWord());
-    return words[i]!;
-  };
+  const { user, conv, member, wordAt, depth } = samplers(f, w);
   const frequent = (i: number) => word(i % 20);
-  const depth = (i: number) => w.deepOffset + (i % 7);
   const results: ReadComparison[] = [];
   results.push(
     await compare('inbox page (20 conversations)', plan, (i) => store.inbox({ userId: user(i).id, limit: 20 }), (i) => sql.query(CHAT_LIST, [user(i).uid])),

@@ -1,5 +1,5 @@
 import { createUuidV7 } from '@parley/core';
-import type { EventDraft } from '@parley/core';
+import type { ChatStore, EventDraft } from '@parley/core';
 import { seedSend } from '../db/seed000.js';
 import { median, rng } from '../stats.js';
 import { word } from '../workload.js';
@@ -22,10 +22,11 @@ export interface SendPlan {
   repetitions: number;
 }
 
-type Sender = (worker: number, n: number) => Promise<void>;
+/** One send of worker `worker`'s n-th message. */
+export type Sender = (worker: number, n: number) => Promise<void>;
 
 /** Run `send` from `concurrency` workers until the deadline; returns sends per second. */
-async function drive(send: Sender, plan: SendPlan): Promise<number> {
+export async function drive(send: Sender, plan: SendPlan): Promise<number> {
   const deadline = Date.now() + plan.seconds * 1000;
   let count = 0;
   const start = process.hrtime.bigint();
@@ -41,22 +42,25 @@ async function drive(send: Sender, plan: SendPlan): Promise<number> {
 }
 
 /** Sending worker `w`'s n-th message: its own slice of conversations, so senders do not queue on one row. */
-const slot = (list: readonly ConvRef[], concurrency: number, w: number, n: number): { conv: ConvRef; sender: number } => {
+export const slot = (list: readonly ConvRef[], concurrency: number, w: number, n: number): { conv: ConvRef; sender: number } => {
   const mine = Math.floor(list.length / concurrency);
   const conv = list[w + concurrency * (n % Math.max(1, mine))]!;
   return { conv, sender: n % conv.members.length };
 };
 
-/** Measure Parley (store.append), the seed 000 send and the raw-insert ceiling, in alternating repetitions. */
-export async function measureSends(f: Fixture, plan: SendPlan): Promise<SendResult[]> {
-  const { sql, store } = f;
-  await sql.exec('drop schema if exists raw cascade; create schema raw; create table raw.messages (conversation_id uuid not null, sender_id text not null, at bigint not null, text text)');
+/** Texts of sent messages: 8 words from the 400 most frequent, drawn from a seeded generator. */
+export function sendText(seed: number): () => string {
+  const r = rng(seed);
+  return () => Array.from({ length: 8 }, () => word(Math.floor(r() * 400))).join(' ');
+}
+
+/** A sender that appends text messages through `store.append`, each worker in its own slice of `list`. */
+export function appendSender(store: ChatStore, concurrency: number): (list: readonly ConvRef[]) => Sender {
   const ids = createUuidV7();
-  const r = rng(7);
-  const text = () => Array.from({ length: 8 }, () => word(Math.floor(r() * 400))).join(' ');
+  const text = sendText(7);
   let clientSeq = 0;
-  const parley = (list: readonly ConvRef[]): Sender => async (w, n) => {
-    const { conv, sender } = slot(list, plan.concurrency, w, n);
+  return (list) => async (w, n) => {
+    const { conv, sender } = slot(list, concurrency, w, n);
     const senderId = conv.members[sender]!.id;
     const at = Date.now();
     const draft = {
@@ -72,6 +76,14 @@ export async function measureSends(f: Fixture, plan: SendPlan): Promise<SendResu
     } as EventDraft;
     await store.append({ draft, requireActiveMember: senderId });
   };
+}
+
+/** Measure Parley (store.append), the seed 000 send and the raw-insert ceiling, in alternating repetitions. */
+export async function measureSends(f: Fixture, plan: SendPlan): Promise<SendResult[]> {
+  const { sql, store } = f;
+  await sql.exec('drop schema if exists raw cascade; create schema raw; create table raw.messages (conversation_id uuid not null, sender_id text not null, at bigint not null, text text)');
+  const parley = appendSender(store, plan.concurrency);
+  const text = sendText(8);
   const seed = (list: readonly ConvRef[]): Sender => async (w, n) => {
     const { conv, sender } = slot(list, plan.concurrency, w, n);
     await seedSend(sql, conv.id, conv.members[sender]!.uid, text());
@@ -87,6 +99,13 @@ export async function measureSends(f: Fixture, plan: SendPlan): Promise<SendResu
     ['seed 000 send, 1:1', seed(f.directs)],
     ['seed 000 send, 30-member groups', seed(f.groups)],
   ];
+  const results = await rotate(variants, plan);
+  await sql.exec('drop schema if exists raw cascade');
+  return results;
+}
+
+/** Drive every variant `plan.repetitions` times, rotating the order every repetition; the first variant is the ceiling. */
+export async function rotate(variants: Array<[string, Sender]>, plan: SendPlan): Promise<SendResult[]> {
   const runs = variants.map(() => [] as number[]);
   for (let rep = 0; rep < plan.repetitions; rep++) {
     // Rotate the order every repetition so no variant always runs first or last.
@@ -95,7 +114,6 @@ export async function measureSends(f: Fixture, plan: SendPlan): Promise<SendResu
       runs[v]!.push(await drive(variants[v]![1], plan));
     }
   }
-  await sql.exec('drop schema if exists raw cascade');
   return variants.map(([name], v) => ({
     name,
     perSecond: median(runs[v]!),
