@@ -16,24 +16,33 @@ export interface PresenceRegistry {
 
 /** Presence for a single process. */
 export function createMemoryPresence(): PresenceRegistry {
-  const connections = new Map<string, Set<string>>();
+  // a user's connection id, or a set of them when there are several (most users have one)
+  const connections = new Map<string, string | Set<string>>();
   return {
     async connect({ userId, connectionId }) {
-      let set = connections.get(userId);
-      const nowOnline = !set || set.size === 0;
-      if (!set) connections.set(userId, (set = new Set()));
-      set.add(connectionId);
-      return { nowOnline };
+      const current = connections.get(userId);
+      if (current === undefined) {
+        connections.set(userId, connectionId);
+        return { nowOnline: true };
+      }
+      if (typeof current !== 'string') current.add(connectionId);
+      else if (current !== connectionId) connections.set(userId, new Set([current, connectionId]));
+      return { nowOnline: false };
     },
     async disconnect({ userId, connectionId }) {
-      const set = connections.get(userId);
-      if (!set || !set.delete(connectionId)) return { nowOffline: false };
-      if (set.size > 0) return { nowOffline: false };
-      connections.delete(userId);
-      return { nowOffline: true };
+      const current = connections.get(userId);
+      if (current === undefined) return { nowOffline: false };
+      if (typeof current === 'string') {
+        if (current !== connectionId) return { nowOffline: false };
+        connections.delete(userId);
+        return { nowOffline: true };
+      }
+      if (!current.delete(connectionId)) return { nowOffline: false };
+      if (current.size === 1) connections.set(userId, current.values().next().value!);
+      return { nowOffline: false };
     },
     async online(userIds) {
-      return new Set(userIds.filter((id) => (connections.get(id)?.size ?? 0) > 0));
+      return new Set(userIds.filter((id) => connections.has(id)));
     },
   };
 }

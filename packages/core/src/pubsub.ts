@@ -57,16 +57,17 @@ export interface PubSub {
 
 /** The in-process bus: the reference implementation, for one process. */
 export function createMemoryPubSub(): PubSub {
-  const handlers = new Map<string, Set<(message: BusMessage) => void>>();
+  // one record per subscription, so the same function can be subscribed twice and removed independently
+  const handlers = new Map<string, Set<{ readonly handler: (message: BusMessage) => void }>>();
   return {
     async publish(topic, message) {
       const set = handlers.get(topic);
       if (!set || set.size === 0) return;
       const payload = JSON.stringify(message);
-      for (const handler of [...set]) {
+      for (const subscription of [...set]) {
         queueMicrotask(() => {
           try {
-            handler(JSON.parse(payload) as BusMessage);
+            subscription.handler(JSON.parse(payload) as BusMessage);
           } catch {
             // a failing handler must not affect the others
           }
@@ -76,13 +77,12 @@ export function createMemoryPubSub(): PubSub {
     async subscribe(topic, handler) {
       let set = handlers.get(topic);
       if (!set) handlers.set(topic, (set = new Set()));
-      // wrap so the same function can be subscribed twice and removed independently
-      const entry = (message: BusMessage) => handler(message);
-      set.add(entry);
+      const subscription = { handler };
+      set.add(subscription);
       return async () => {
         const current = handlers.get(topic);
         if (!current) return;
-        current.delete(entry);
+        current.delete(subscription);
         if (current.size === 0) handlers.delete(topic);
       };
     },

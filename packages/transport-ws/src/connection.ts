@@ -34,48 +34,108 @@ type State = 'auth' | 'setup' | 'open' | 'closing';
 /** Frames buffered while authentication or set-up is in progress. */
 const MAX_PENDING = 16;
 
-/** One client socket: authentication, request handling, limits, delivery of pushes. */
+/** Resolved by an already-closed connection's `closed`. */
+const CLOSED: Promise<void> = Promise.resolve();
+
+/**
+ * The socket class of the server: the same `ws` socket with a slot for its connection, so that the
+ * socket's listeners are shared functions instead of closures per connection.
+ */
+export class ConnectionSocket extends WebSocket {
+  /** The connection this socket belongs to (set once, by the connection). */
+  connection: Connection | null = null;
+}
+
+/**
+ * One client socket: authentication, request handling, limits, delivery of pushes.
+ *
+ * Idle connections are the common case, so what one holds is kept small: no closures of its own
+ * (the socket's listeners are shared), one timer at a time (the auth timeout, cleared once
+ * authenticated, then the revalidate interval when there is a hook), and the rate-limit bucket,
+ * the buffer of early frames and the `closed` promise are only allocated when used.
+ */
 export class Connection implements FanoutTarget, PresenceWatcher {
-  /** Unique id, also the presence connection id. */
-  readonly id = randomUUID();
-  readonly watching = new Set<string>();
-  /** Resolves once the socket closed and everything it held was released. */
-  readonly closed: Promise<void>;
-  #resolveClosed: () => void = () => {};
+  /** Unique id (a UUID), also the presence connection id. */
+  readonly id = flatUuid();
+  /** Users this connection watches the presence of (owned by the watch registry; null before the first watch). */
+  watching: Set<string> | null = null;
   /** When the last frame or pong arrived. */
   lastSeen = Date.now();
+  #closed: Promise<void> | null = null;
+  #resolveClosed: (() => void) | null = null;
+  #released = false;
   #userId: string | null = null;
+  /** Kept for the revalidate hook only. */
   #token: string | undefined;
   #session: ChatSession | null = null;
   #state: State = 'auth';
   #authBusy = false;
-  #pending: RawData[] = [];
+  /** Frames that arrived during authentication or set-up (null when there are none). */
+  #pending: RawData[] | null = null;
   #strikes = 0;
   #inFlight = 0;
   #slotClaimed = false;
   #presenceConnect: Promise<void> | null = null;
-  #timers: Array<ReturnType<typeof setTimeout>> = [];
-  readonly #bucket: TokenBucket;
-  readonly #socket: WebSocket;
+  /** The auth timeout until authenticated, then the revalidate interval (if any). */
+  #timer: ReturnType<typeof setTimeout> | null;
+  /** Created by the first request: a full bucket then is the same as a full bucket since connecting. */
+  #bucket: TokenBucket | null = null;
+  readonly #socket: ConnectionSocket;
   /** Kept for the authenticate and revalidate hooks only; dropped after auth when there is no revalidate hook. */
   #request: IncomingMessage | null;
   readonly #ctx: ConnectionContext;
 
-  constructor(input: { socket: WebSocket; request: IncomingMessage; ctx: ConnectionContext }) {
+  constructor(input: { socket: ConnectionSocket; request: IncomingMessage; ctx: ConnectionContext }) {
     this.#socket = input.socket;
     this.#request = input.request;
     this.#ctx = input.ctx;
-    this.closed = new Promise((resolve) => {
+    const socket = input.socket;
+    socket.connection = this;
+    socket.on('message', Connection.#onMessage);
+    socket.on('pong', Connection.#onPong);
+    socket.on('error', Connection.#onError);
+    socket.on('close', Connection.#onClose); // not `once`: its wrapper costs a closure and an object per socket
+    this.#timer = setTimeout(Connection.#authTimedOut, input.ctx.limits.authTimeoutMs, this);
+  }
+
+  // Socket listeners (`this` is the socket) and timer callbacks, shared by every connection.
+  static #onMessage(this: WebSocket, data: RawData, isBinary: boolean): void {
+    const conn = (this as ConnectionSocket).connection;
+    if (conn) conn.#onFrame(data, isBinary);
+  }
+
+  static #onPong(this: WebSocket): void {
+    const conn = (this as ConnectionSocket).connection;
+    if (conn) conn.lastSeen = Date.now();
+  }
+
+  static #onError(this: WebSocket, error: Error): void {
+    const conn = (this as ConnectionSocket).connection;
+    if (conn) conn.#ctx.logger.debug('socket error', { connectionId: conn.id, error: describe(error) });
+  }
+
+  static #onClose(this: WebSocket): void {
+    this.off('close', Connection.#onClose);
+    const conn = (this as ConnectionSocket).connection;
+    if (conn) void conn.#cleanup();
+  }
+
+  static #authTimedOut(conn: Connection): void {
+    conn.#timer = null;
+    if (conn.#state === 'auth') conn.close(CLOSE_CODES.UNAUTHENTICATED, 'authentication timeout');
+  }
+
+  static #revalidateTick(conn: Connection): void {
+    void conn.#revalidate();
+  }
+
+  /** Resolves once the socket closed and everything it held was released. */
+  get closed(): Promise<void> {
+    if (this.#released) return CLOSED;
+    this.#closed ??= new Promise((resolve) => {
       this.#resolveClosed = resolve;
     });
-    this.#bucket = new TokenBucket(input.ctx.limits.ratePerSecond, input.ctx.limits.rateBurst);
-    this.#socket.on('message', (data, isBinary) => this.#onFrame(data, isBinary));
-    this.#socket.on('pong', () => {
-      this.lastSeen = Date.now();
-    });
-    this.#socket.on('error', (error) => this.#ctx.logger.debug('socket error', { connectionId: this.id, error: describe(error) }));
-    this.#socket.once('close', () => void this.#cleanup());
-    this.#timers.push(setTimeout(() => this.#authTimedOut(), input.ctx.limits.authTimeoutMs));
+    return this.#closed;
   }
 
   /** The authenticated user (empty string before authentication). */
@@ -108,7 +168,7 @@ export class Connection implements FanoutTarget, PresenceWatcher {
   close(code: number, reason: string): void {
     if (this.#state === 'closing') return;
     this.#state = 'closing';
-    this.#pending = [];
+    this.#pending = null;
     this.#ctx.logger.debug('closing connection', { connectionId: this.id, userId: this.#userId, code });
     try {
       this.#socket.close(code, reason);
@@ -143,10 +203,6 @@ export class Connection implements FanoutTarget, PresenceWatcher {
     else if (!result.ok) this.#write(errorFrame(id, toErrorBody(result.error)));
   }
 
-  #authTimedOut(): void {
-    if (this.#state === 'auth') this.close(CLOSE_CODES.UNAUTHENTICATED, 'authentication timeout');
-  }
-
   #onFrame(data: RawData, isBinary: boolean): void {
     this.lastSeen = Date.now();
     if (this.#state === 'closing') return;
@@ -159,8 +215,9 @@ export class Connection implements FanoutTarget, PresenceWatcher {
       return;
     }
     if (this.#state === 'setup' || this.#authBusy) {
-      if (this.#pending.length >= MAX_PENDING) this.close(CLOSE_CODES.POLICY_VIOLATION, 'too many frames before ready');
-      else this.#pending.push(data);
+      const pending = (this.#pending ??= []);
+      if (pending.length >= MAX_PENDING) this.close(CLOSE_CODES.POLICY_VIOLATION, 'too many frames before ready');
+      else pending.push(data);
       return;
     }
     void this.#onAuthFrame(data);
@@ -210,13 +267,14 @@ export class Connection implements FanoutTarget, PresenceWatcher {
     }
     this.#slotClaimed = true;
     this.#userId = userId;
-    this.#token = token;
+    if (this.#ctx.revalidate) this.#token = token;
     this.#session = session;
     this.#ctx.logger.debug('authenticated', { connectionId: this.id, userId });
     this.#presenceConnect = this.#ctx.chat.connect(userId, this.id).catch((error: unknown) => {
       this.#ctx.logger.warn('presence connect failed', { connectionId: this.id, error: describe(error) });
     });
     await this.#presenceConnect;
+    this.#presenceConnect = null; // settled: nothing to wait for at cleanup
     try {
       await this.#ctx.fanout.attach(this);
     } catch (error) {
@@ -230,18 +288,19 @@ export class Connection implements FanoutTarget, PresenceWatcher {
       return;
     }
     this.#state = 'open';
+    if (this.#timer !== null) clearTimeout(this.#timer); // the auth timeout
+    this.#timer = null;
     if (!this.#ctx.revalidate) this.#request = null;
     const serverTime = Date.now();
     if (replyId !== null) this.#write(okFrame(replyId, { userId, protocol: PROTOCOL_VERSION, serverTime }));
     this.#write(pushBytes({ ev: 'ready', userId, protocol: PROTOCOL_VERSION, serverTime }));
     if (this.#ctx.revalidate) {
-      const interval = setInterval(() => void this.#revalidate(), this.#ctx.limits.revalidateIntervalMs);
-      interval.unref();
-      this.#timers.push(interval);
+      this.#timer = setInterval(Connection.#revalidateTick, this.#ctx.limits.revalidateIntervalMs, this);
+      this.#timer.unref();
     }
     const pending = this.#pending;
-    this.#pending = [];
-    for (const frame of pending) this.#onRequest(frame);
+    this.#pending = null;
+    if (pending) for (const frame of pending) this.#onRequest(frame);
   }
 
   async #revalidate(): Promise<void> {
@@ -300,7 +359,7 @@ export class Connection implements FanoutTarget, PresenceWatcher {
 
   /** Spend a rate-limit token; answers RATE_LIMITED (or closes 4029) and returns true when over the limit. */
   #limited(id: RequestId | null): boolean {
-    const wait = this.#bucket.take();
+    const wait = (this.#bucket ??= new TokenBucket(this.#ctx.limits.ratePerSecond, this.#ctx.limits.rateBurst)).take();
     if (wait === 0) {
       this.#strikes = 0;
       return false;
@@ -339,9 +398,9 @@ export class Connection implements FanoutTarget, PresenceWatcher {
 
   async #cleanup(): Promise<void> {
     this.#state = 'closing';
-    for (const t of this.#timers) clearTimeout(t);
-    this.#timers = [];
-    this.#pending = [];
+    if (this.#timer !== null) clearTimeout(this.#timer);
+    this.#timer = null;
+    this.#pending = null;
     const userId = this.#userId;
     if (userId !== null) {
       this.#ctx.fanout.detach(this);
@@ -355,8 +414,17 @@ export class Connection implements FanoutTarget, PresenceWatcher {
     }
     if (this.#slotClaimed && userId !== null) this.#ctx.releaseUserSlot(userId);
     this.#ctx.removed(this);
-    this.#resolveClosed();
+    this.#released = true;
+    this.#resolveClosed?.();
   }
+}
+
+/**
+ * `randomUUID()` as one flat string: Node builds it by concatenation, a tree of 14 cons strings
+ * (about 450 bytes) that V8 keeps as is for as long as the id lives.
+ */
+function flatUuid(): string {
+  return Buffer.from(randomUUID(), 'latin1').toString('latin1');
 }
 
 const NOT_JSON = Symbol('not json');

@@ -38,6 +38,9 @@ interface UserEntry {
   closed: boolean;
 }
 
+/** `UserEntry.ready` once the user's topics are subscribed (shared: one settled promise per user is waste). */
+const READY: Promise<void> = Promise.resolve();
+
 const INBOX_PAGE = 200;
 const GAP_PAGE = 200;
 
@@ -83,7 +86,7 @@ export class Fanout {
         conns: new Set(),
         conversations: new Set(),
         refs: 0,
-        ready: Promise.resolve(),
+        ready: READY,
         unsubscribe: null,
         closed: false,
       };
@@ -149,6 +152,7 @@ export class Fanout {
     if (pages > 1) await this.#loadInbox(entry, (activity) => activity >= startedAt);
     // wait until every conversation topic is subscribed before reporting ready
     await Promise.all([...entry.conversations].map((id) => this.#feeds.get(id)?.unsubscribe));
+    entry.ready = READY; // this call's promise (awaited by attaches so far) need not live as long as the user
   }
 
   /** Page through the user's active conversations (by activity, newest first) while `more` holds. Returns pages read. */

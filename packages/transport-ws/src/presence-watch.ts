@@ -7,8 +7,8 @@ import { pushBytes } from './wire.js';
 /** A connection that can watch presence. */
 export interface PresenceWatcher {
   readonly userId: string;
-  /** Users this connection watches (owned by the watch registry). */
-  readonly watching: Set<string>;
+  /** Users this connection watches (owned by the watch registry, which creates it on the first watch and drops it at `unwatchAll`). */
+  watching: Set<string> | null;
   sendBytes(data: Buffer): void;
 }
 
@@ -42,9 +42,10 @@ export class PresenceWatch {
   async watch(watcher: PresenceWatcher, userIds: readonly string[]): Promise<void> {
     const pending: Array<Promise<unknown>> = [];
     for (const id of userIds) {
-      if (watcher.watching.has(id) || id === watcher.userId) continue;
-      if (watcher.watching.size >= this.#limits.maxPresenceWatch) break;
-      watcher.watching.add(id);
+      const watching = (watcher.watching ??= new Set());
+      if (watching.has(id) || id === watcher.userId) continue;
+      if (watching.size >= this.#limits.maxPresenceWatch) break;
+      watching.add(id);
       let target = this.#targets.get(id);
       if (!target) {
         const created: Target = { watchers: new Set(), unsubscribe: Promise.resolve(null), chain: Promise.resolve() };
@@ -67,6 +68,7 @@ export class PresenceWatch {
 
   /** Stop every watch of a connection. */
   unwatchAll(watcher: PresenceWatcher): void {
+    if (!watcher.watching) return;
     for (const id of watcher.watching) {
       const target = this.#targets.get(id);
       if (!target) continue;
@@ -75,7 +77,7 @@ export class PresenceWatch {
       this.#targets.delete(id);
       void target.unsubscribe.then((u) => u?.()).catch(() => {});
     }
-    watcher.watching.clear();
+    watcher.watching = null;
   }
 
   /** Drop all subscriptions. */

@@ -4,7 +4,7 @@ import type { Duplex } from 'node:stream';
 import { CLOSE_CODES, SUBPROTOCOL } from '@parley/protocol';
 import { WebSocketServer } from 'ws';
 import { offeredProtocols, offersParley, runAuthenticate, tokenFromProtocols, urlCarriesToken } from './auth.js';
-import { Connection, type ConnectionContext } from './connection.js';
+import { Connection, ConnectionSocket, type ConnectionContext } from './connection.js';
 import { Fanout, describe } from './fanout.js';
 import { DEFAULT_WS_LIMITS, silentLogger, type WsLimits, type WsServerOptions } from './options.js';
 import { originAllowed } from './origin.js';
@@ -62,6 +62,7 @@ export async function createWsServer(options: WsServerOptions): Promise<WsServer
     perMessageDeflate: false,
     clientTracking: false,
     handleProtocols: () => SUBPROTOCOL,
+    WebSocket: ConnectionSocket,
   });
   const fanout = new Fanout({ chat, logger, limits });
   const presence = new PresenceWatch({ chat, logger, limits });
@@ -119,7 +120,7 @@ export async function createWsServer(options: WsServerOptions): Promise<WsServer
   };
 
   const accept = async (request: IncomingMessage, socket: Duplex, head: Buffer, url: URL): Promise<void> => {
-    socket.on('error', () => socket.destroy());
+    socket.on('error', destroyOnError);
     if (closing) return reject(socket, 503, 'shutting down');
     if (sockets + upgrading >= limits.maxConnections) return reject(socket, 503, 'too many connections');
     const origin = request.headers.origin;
@@ -137,6 +138,7 @@ export async function createWsServer(options: WsServerOptions): Promise<WsServer
     if (auth.userId === null && auth.error) logger.warn('authenticate hook threw', { error: describe(auth.error) });
     if (closing || socket.destroyed) return reject(socket, 503, 'shutting down');
     wss.handleUpgrade(request, socket, head, (ws) => {
+      socket.off('error', destroyOnError); // the socket's errors are ws's to handle now
       const conn = new Connection({ socket: ws, request, ctx });
       conns.add(conn);
       sockets++;
@@ -215,6 +217,11 @@ export async function createWsServer(options: WsServerOptions): Promise<WsServer
       return closing;
     },
   };
+}
+
+/** Error listener of a socket being upgraded (a shared function: a closure would keep the upgrade's scope alive). */
+function destroyOnError(this: Duplex): void {
+  this.destroy();
 }
 
 const STATUS: Record<number, string> = { 400: 'Bad Request', 403: 'Forbidden', 404: 'Not Found', 503: 'Service Unavailable' };
