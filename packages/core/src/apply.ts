@@ -1,5 +1,5 @@
-import type { Member } from '@parley/protocol';
-import type { MemberRecord } from './store.js';
+import type { ConversationEvent, Member } from '@parley/protocol';
+import type { ConversationRecord, CreateConversationInput, MemberRecord } from './store.js';
 
 export { PREVIEW_LENGTH, previewOf, visibleMessage, applyMutation } from '@parley/protocol/lite';
 
@@ -26,4 +26,37 @@ export function windowsOf(member: Pick<MemberRecord, 'joinSeq' | 'leftSeq' | 'pa
 /** True when the member may see the event with this seq. */
 export function seesSeq(member: Pick<MemberRecord, 'joinSeq' | 'leftSeq' | 'pastWindows'>, seq: number): boolean {
   return windowsOf(member).some((w) => seq >= w.joinSeq && (w.leftSeq === null || seq <= w.leftSeq));
+}
+
+/** The record of a conversation as {@link ChatStore.createConversation} creates it (lastSeq 1, no messages yet). */
+export function newConversationRecord(input: CreateConversationInput): ConversationRecord {
+  return {
+    id: input.id,
+    kind: input.kind,
+    title: input.title,
+    avatarUrl: input.avatarUrl,
+    createdBy: input.createdBy,
+    createdAt: input.now,
+    lastSeq: 1,
+    messageCount: 0,
+    lastActivityAt: input.now,
+    lastMessage: null,
+    memberCount: input.members.length,
+    directPair: [...input.directPair],
+    metadata: structuredClone(input.metadata),
+    messageTtlSeconds: null,
+    updatedAt: input.now,
+  };
+}
+
+/** The fields a `conversation.updated` event changes: only those present in `changes`. */
+export function conversationChanges(
+  changes: Extract<ConversationEvent, { type: 'conversation.updated' }>['changes'],
+): Partial<Pick<ConversationRecord, 'title' | 'avatarUrl' | 'metadata' | 'messageTtlSeconds'>> {
+  const set: Partial<Pick<ConversationRecord, 'title' | 'avatarUrl' | 'metadata' | 'messageTtlSeconds'>> = {};
+  if (changes.title !== undefined) set.title = changes.title;
+  if (changes.avatarUrl !== undefined) set.avatarUrl = changes.avatarUrl;
+  if (changes.metadata !== undefined) set.metadata = structuredClone(changes.metadata);
+  if (changes.messageTtlSeconds !== undefined) set.messageTtlSeconds = changes.messageTtlSeconds;
+  return set;
 }

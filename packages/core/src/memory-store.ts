@@ -1,5 +1,5 @@
 import type { Call, Contact, ConversationEvent, Message, User } from '@parley/protocol';
-import { applyMutation, previewOf, seesSeq, visibleMessage } from './apply.js';
+import { applyMutation, conversationChanges, newConversationRecord, previewOf, seesSeq, visibleMessage } from './apply.js';
 import { ChatError } from './errors.js';
 import type {
   AppendInput,
@@ -155,23 +155,7 @@ export function createMemoryStore(): ChatStore {
         const existing = directs.get(key(...input.directPair));
         if (existing) return { conversation: clone(conversations.get(existing)!), created: false };
       }
-      const conversation: ConversationRecord = {
-        id: input.id,
-        kind: input.kind,
-        title: input.title,
-        avatarUrl: input.avatarUrl,
-        createdBy: input.createdBy,
-        createdAt: input.now,
-        lastSeq: 1,
-        messageCount: 0,
-        lastActivityAt: input.now,
-        lastMessage: null,
-        memberCount: input.members.length,
-        directPair: [...input.directPair],
-        metadata: clone(input.metadata),
-        messageTtlSeconds: null,
-        updatedAt: input.now,
-      };
+      const conversation = newConversationRecord(input);
       conversations.set(conversation.id, conversation);
       if (input.kind === 'direct') directs.set(key(...input.directPair), conversation.id);
       const map = membersOf(conversation.id);
@@ -334,14 +318,9 @@ export function createMemoryStore(): ChatStore {
           subject!.role = event.role;
           subject!.updatedAt = event.at;
           break;
-        case 'conversation.updated': {
-          const c = event.changes;
-          if (c.title !== undefined) conversation.title = c.title;
-          if (c.avatarUrl !== undefined) conversation.avatarUrl = c.avatarUrl;
-          if (c.metadata !== undefined) conversation.metadata = clone(c.metadata);
-          if (c.messageTtlSeconds !== undefined) conversation.messageTtlSeconds = c.messageTtlSeconds;
+        case 'conversation.updated':
+          Object.assign(conversation, conversationChanges(event.changes));
           break;
-        }
         case 'call':
           calls.set(event.call.id, clone(event.call));
           break;

@@ -1,4 +1,4 @@
-import { ChatError } from '@parley/core';
+import { ChatError, newConversationRecord } from '@parley/core';
 import type { ChatStore, ConversationRecord, CreateConversationInput } from '@parley/core';
 import type { ConversationEvent } from '@parley/protocol';
 import type { ConversationDoc, MemberDoc } from './collections.js';
@@ -93,23 +93,7 @@ export async function createConversation(ctx: StoreContext, input: CreateConvers
     const existing = await directConversation(ctx, input.directPair);
     if (existing) return { conversation: toConversation(existing), created: false };
   }
-  const record: ConversationRecord = {
-    id: input.id,
-    kind: input.kind,
-    title: input.title,
-    avatarUrl: input.avatarUrl,
-    createdBy: input.createdBy,
-    createdAt: input.now,
-    lastSeq: 1,
-    messageCount: 0,
-    lastActivityAt: input.now,
-    lastMessage: null,
-    memberCount: input.members.length,
-    directPair: [...input.directPair],
-    metadata: stripUndefined(input.metadata),
-    messageTtlSeconds: null,
-    updatedAt: input.now,
-  };
+  const record: ConversationRecord = { ...newConversationRecord(input), metadata: stripUndefined(input.metadata) };
   const doc: ConversationDoc = {
     _id: conversationId(input.id),
     ...record,

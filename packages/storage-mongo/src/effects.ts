@@ -1,4 +1,4 @@
-import { previewOf } from '@parley/core';
+import { conversationChanges, previewOf } from '@parley/core';
 import type { ConversationRecord } from '@parley/core';
 import type { ConversationEvent, Message } from '@parley/protocol';
 import { stripUndefined } from './documents.js';
@@ -36,11 +36,9 @@ export function nextConversation(current: ConversationRecord, event: Conversatio
       set.memberCount = Math.max(0, current.memberCount - 1);
       break;
     case 'conversation.updated': {
-      const c = event.changes;
-      if (c.title !== undefined) set.title = c.title;
-      if (c.avatarUrl !== undefined) set.avatarUrl = c.avatarUrl;
-      if (c.metadata !== undefined) set.metadata = stripUndefined(c.metadata);
-      if (c.messageTtlSeconds !== undefined) set.messageTtlSeconds = c.messageTtlSeconds;
+      const changes = conversationChanges(event.changes);
+      if (changes.metadata !== undefined) changes.metadata = stripUndefined(changes.metadata);
+      Object.assign(set, changes);
       break;
     }
     default:
