@@ -5,6 +5,7 @@ import { sql } from 'kysely';
 import type { Kysely, RawBuilder, Transaction } from 'kysely';
 import { eventRowValues, jsonOrNull, toConversation, toEvent, toMember, toStoredMessage } from './rows.js';
 import type { EventRowValues, Row } from './rows.js';
+import { APPEND_MESSAGE_FN } from './migrations.js';
 import { MESSAGE_TYPE } from './tables.js';
 import type { TableRef } from './tables.js';
 
@@ -54,40 +55,23 @@ export async function append(ctx: AppendContext, input: AppendInput): Promise<Ap
 
 type MessageDraft = Extract<EventDraft, { type: 'message' }>;
 
-/** The hot path: one statement (one round trip, one implicit transaction). */
+/**
+ * The hot path: one statement (one round trip, one implicit transaction), the call of the send
+ * function created by migration 0002 (its body: lock the member rows, bump the conversation
+ * counters if the required member is active, insert the event, advance the sender's watermarks).
+ */
 async function appendMessage(ctx: AppendContext, draft: MessageDraft, required: string | undefined): Promise<AppendResult> {
   const { t, db } = ctx;
   const cid = draft.conversationId;
   const sender = draft.message.senderId;
   const preview = JSON.stringify(previewOf({ ...draft.message, seq: 0 }));
-  const values = eventValues(eventRowValues(draft));
+  const v = eventRowValues(draft);
   let rows: Row[];
   try {
-    const result = await sql<Row>`
-      with lk as (
-        select user_id, left_seq from ${t('members')}
-        where conversation_id = ${cid} and user_id = any(${lockUsers(draft, required)}::text[])
-        order by user_id for no key update
-      ), ok as (
-        select count(*) filter (where user_id = ${required ?? null}::text and left_seq is null) as active from lk
-      ), c as (
-        update ${t('conversations')} as cv set
-          last_seq = cv.last_seq + 1, message_count = cv.message_count + 1,
-          last_activity_at = ${draft.at}::bigint, updated_at = ${draft.at}::bigint,
-          last_message = jsonb_set(${preview}::jsonb, '{seq}', to_jsonb(cv.last_seq + 1))
-        from ok
-        where cv.id = ${cid} and (${required ?? null}::text is null or ok.active > 0)
-        returning cv.*
-      ), e as (
-        insert into ${t('events')} ${EVENT_COLUMNS}
-        select c.id, c.last_seq, c.message_count, ${values} from c
-      ), s as (
-        update ${t('members')} as m set
-          read_seq = greatest(m.read_seq, c.last_seq), delivered_seq = greatest(m.delivered_seq, c.last_seq),
-          read_ord = c.message_count, updated_at = ${draft.at}::bigint
-        from c where m.conversation_id = c.id and m.user_id = ${sender}::text
-      )
-      select * from c`.execute(db);
+    // One statement: the send function (migration 0002) runs the send with a plan cached per session.
+    const result = await sql<Row>`select * from ${t(APPEND_MESSAGE_FN)}(${cid}, ${sender}, ${required ?? null}, ${preview},
+      ${v.at}, ${v.type}, ${v.actorId}, ${v.id}, ${v.target}, ${v.createdAt}, ${v.editedAt}, ${v.deletedAt}, ${v.replyTo},
+      ${v.pinned}, ${v.kind}, ${v.clientId}, ${v.text}, ${v.attachments}, ${v.mentions}, ${v.reactions}, ${v.call}, ${v.metadata}, ${v.data})`.execute(db);
     rows = result.rows;
   } catch (error) {
     if (draft.message.clientId !== null && isClientIdConflict(error)) {

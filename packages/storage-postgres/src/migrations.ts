@@ -142,10 +142,68 @@ function initial(t: TableRef, schema: string | undefined): Migration {
   };
 }
 
+/** The name of the send function (qualified like the tables). */
+export const APPEND_MESSAGE_FN = 'parley_append_message';
+
+/**
+ * The message send as a PL/pgSQL function: the same single statement as before (see append.ts and
+ * docs/storage-postgres.md, "The append path"), but its plan is cached per session instead of the
+ * large statement being parsed, analysed and planned on every send. The function runs inside the
+ * caller's statement, so a send is still one statement and one transaction.
+ */
+function appendMessageFunction(t: TableRef): Migration {
+  const fn = t(APPEND_MESSAGE_FN);
+  return {
+    async up(db) {
+      await sql`create function ${fn}(
+          p_cid text, p_sender text, p_required text, p_preview jsonb,
+          p_at bigint, p_type smallint, p_actor text, p_id text, p_target bigint, p_created_at bigint, p_edited_at bigint,
+          p_deleted_at bigint, p_reply_to bigint, p_pinned boolean, p_kind text, p_client_id text, p_text text,
+          p_attachments jsonb, p_mentions jsonb, p_reactions jsonb, p_call jsonb, p_metadata jsonb, p_data jsonb)
+        returns setof ${t('conversations')} language plpgsql volatile as $body$
+        begin
+          return query
+          with lk as (
+            select user_id, left_seq from ${t('members')}
+            where conversation_id = p_cid and user_id = any(array[p_sender, p_required])
+            order by user_id for no key update
+          ), ok as (
+            select count(*) filter (where user_id = p_required and left_seq is null) as active from lk
+          ), c as (
+            update ${t('conversations')} as cv set
+              last_seq = cv.last_seq + 1, message_count = cv.message_count + 1,
+              last_activity_at = p_at, updated_at = p_at,
+              last_message = jsonb_set(p_preview, '{seq}', to_jsonb(cv.last_seq + 1))
+            from ok
+            where cv.id = p_cid and (p_required is null or ok.active > 0)
+            returning cv.*
+          ), e as (
+            insert into ${t('events')} (conversation_id, seq, ord, at, type, actor_id, id, target, created_at, edited_at,
+              deleted_at, reply_to, pinned, kind, client_id, text, attachments, mentions, reactions, call, metadata, data)
+            select c.id, c.last_seq, c.message_count, p_at, p_type, p_actor, p_id, p_target, p_created_at, p_edited_at,
+              p_deleted_at, p_reply_to, p_pinned, p_kind, p_client_id, p_text, p_attachments, p_mentions, p_reactions,
+              p_call, p_metadata, p_data from c
+          ), s as (
+            update ${t('members')} as m set
+              read_seq = greatest(m.read_seq, c.last_seq), delivered_seq = greatest(m.delivered_seq, c.last_seq),
+              read_ord = c.message_count, updated_at = p_at
+            from c where m.conversation_id = c.id and m.user_id = p_sender
+          )
+          select * from c;
+        end
+        $body$`.execute(db);
+    },
+    async down(db) {
+      await sql`drop function if exists ${fn}(text, text, text, jsonb, bigint, smallint, text, text, bigint, bigint,
+        bigint, bigint, bigint, boolean, text, text, text, jsonb, jsonb, jsonb, jsonb, jsonb, jsonb)`.execute(db);
+    },
+  };
+}
+
 /** All migrations, by name (names sort in the order they apply). */
 function migrationsFor(schema: string | undefined): Record<string, Migration> {
   const t = tableRef(schema);
-  return { '0001_initial': initial(t, schema) };
+  return { '0001_initial': initial(t, schema), '0002_append_message_function': appendMessageFunction(t) };
 }
 
 async function migratorFor<DB>({ db, schema }: MigrateOptions<DB>): Promise<Migrator> {
