@@ -3,12 +3,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrate } from '../src/migrations.js';
 import { createPostgresPubSub } from '../src/postgres-pubsub.js';
 import type { PgClientLike } from '../src/postgres-pubsub.js';
-import { loadConformanceKit } from './support/kit.js';
+import { runPubSubConformance } from '@parley/core/testing';
 import { Client } from './support/pg.js';
 import { SERVER_URL, dropSchema, randomSchema, serverAvailable, serverDb } from './support/server.js';
 
 const available = await serverAvailable();
-const kit = available ? await loadConformanceKit() : null;
 const schema = randomSchema('parley_bus');
 const prefix = schema.slice(-12);
 
@@ -96,7 +95,7 @@ describe.skipIf(!available)('postgres LISTEN/NOTIFY pub/sub', () => {
   });
 });
 
-if (available && kit) {
+if (available) {
   const { db } = serverDb(2);
   let ready: Promise<unknown> | undefined;
   const schemaK = randomSchema('parley_busk');
@@ -104,7 +103,7 @@ if (available && kit) {
     await dropSchema(db, schemaK);
     await db.destroy();
   });
-  await kit.runPubSubConformance({
+  await runPubSubConformance({
     name: 'postgres LISTEN/NOTIFY',
     create: async (): Promise<PubSub> => {
       await (ready ??= migrate({ db, schema: schemaK }));
