@@ -2,6 +2,7 @@ export * from './errors.js';
 export * from './store.js';
 export * from './pubsub.js';
 export * from './presence.js';
+export * from './rate-limit.js';
 export * from './apply.js';
 export * from './limits.js';
 export * from './ids.js';
