@@ -9,10 +9,15 @@ import type { ChatHooks } from './hooks.js';
 import { createUuidV7, systemClock, type Clock, type IdGenerator } from './ids.js';
 import { DEFAULT_LIMITS, type Limits } from './limits.js';
 import { createMemoryPresence, type PresenceRegistry } from './presence.js';
+import { createMemoryRateLimiter, type RateLimiter } from './rate-limit.js';
+import type { Quotas } from './quotas.js';
 import { createMemoryPubSub, topics, type PubSub } from './pubsub.js';
 import { createSession, type ChatSession } from './session.js';
 import { DEFAULT_CAPABILITIES, type ChatStore, type StoreCapabilities } from './store.js';
 import { requireActive } from './rules.js';
+
+/** Limits as given to {@link createChat}: any subset, quotas too. */
+export type LimitOptions = Partial<Omit<Limits, 'quotas'>> & { quotas?: Partial<Quotas> };
 
 /** Options of {@link createChat}. */
 export interface ChatOptions {
@@ -24,12 +29,26 @@ export interface ChatOptions {
   presence?: PresenceRegistry;
   /** Integration hooks (moderation). */
   hooks?: ChatHooks;
-  /** Limits; missing fields take {@link DEFAULT_LIMITS}. */
-  limits?: Partial<Limits>;
+  /** Limits; missing fields (and missing quotas) take {@link DEFAULT_LIMITS}. */
+  limits?: LimitOptions;
   /** Time source. Default: the system clock. */
   clock?: Clock;
   /** Id source. Default: UUIDv7. */
   ids?: IdGenerator;
+  /**
+   * Where quotas ({@link Limits.quotas}) are counted. Default: in this process. Give the Redis
+   * limiter of `@parley/pubsub-redis` to count a user's actions across every node.
+   */
+  rateLimiter?: RateLimiter;
+}
+
+/** Options of {@link Chat.as}. */
+export interface SessionOptions {
+  /**
+   * Skip the per-user quotas for this session (server code importing data or seeding). Every rule
+   * still applies. Never set it for a session that acts on a client's request. Default false.
+   */
+  unlimited?: boolean;
 }
 
 /** Input of {@link Chat.upsertUser}. */
@@ -56,8 +75,8 @@ export const SystemMessageInput = z
 
 /** The chat engine. Create one per process with {@link createChat}. */
 export interface Chat {
-  /** Act as a user: every operation enforces that user's rights. */
-  as(userId: string): ChatSession;
+  /** Act as a user: every operation enforces that user's rights (and quotas, unless `unlimited`). */
+  as(userId: string, options?: SessionOptions): ChatSession;
   /** Create or update a user's profile (the host app owns identity). */
   upsertUser(input: z.input<typeof UpsertUserInput>): Promise<User>;
   /** Write a `system` message into a conversation as `senderId` (who must be a member). */
@@ -130,12 +149,16 @@ export function createChat(options: ChatOptions): Chat {
     pubsub: options.pubsub ?? createMemoryPubSub(),
     presence: options.presence ?? createMemoryPresence(),
     hooks: options.hooks ?? {},
-    limits: { ...DEFAULT_LIMITS, ...options.limits },
+    limits: { ...DEFAULT_LIMITS, ...options.limits, quotas: { ...DEFAULT_LIMITS.quotas, ...options.limits?.quotas } },
     clock,
     ids: options.ids ?? createUuidV7(clock),
     emitter: new EventEmitter<ChatEvents>(),
+    rateLimiter: options.rateLimiter ?? createMemoryRateLimiter(),
     timers: new Set(),
   };
+  let unlimited: EngineContext | undefined;
+  const unlimitedCtx = () =>
+    (unlimited ??= { ...ctx, limits: { ...ctx.limits, quotas: { conversationsCreated: null, membersAdded: null, metadataBytes: null } } });
   const typingState = new Map<string, number>();
   const announcePresence = async (userId: string, online: boolean, lastSeenAt: number | null) => {
     const presence: Presence = { userId, online, lastSeenAt };
@@ -143,7 +166,7 @@ export function createChat(options: ChatOptions): Chat {
   };
 
   return {
-    as: (userId) => createSession(ctx, userId, typingState),
+    as: (userId, sessionOptions) => createSession(sessionOptions?.unlimited ? unlimitedCtx() : ctx, userId, typingState),
     async upsertUser(input) {
       const p = parse(UpsertUserInput, input, 'user');
       const [existing] = await ctx.store.getUsers([p.id]);

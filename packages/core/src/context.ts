@@ -6,6 +6,7 @@ import type { PresenceRegistry } from './presence.js';
 import { topics, type BusMessage, type PubSub } from './pubsub.js';
 import type { ChatStore, ConversationRecord, MemberRecord } from './store.js';
 import type { ChatHooks } from './hooks.js';
+import type { RateLimiter } from './rate-limit.js';
 
 /** Events the engine emits locally for every operation committed in this process. */
 export interface ChatEvents {
@@ -27,6 +28,8 @@ export interface EngineContext {
   clock: Clock;
   ids: IdGenerator;
   emitter: EventEmitter<ChatEvents>;
+  /** Buckets for quotas and shared rate limits. */
+  rateLimiter: RateLimiter;
   /** Timers for ringing calls, cleared on close. */
   timers: Set<ReturnType<typeof setTimeout>>;
 }

@@ -1,5 +1,6 @@
 export * from './errors.js';
 export * from './store.js';
+export * from './preconditions.js';
 export * from './pubsub.js';
 export * from './presence.js';
 export * from './rate-limit.js';
@@ -9,5 +10,6 @@ export * from './ids.js';
 export type { ChatHooks, BeforeSendContext, BeforeSendResult } from './hooks.js';
 export type { ChatEvents } from './context.js';
 export type { ChatSession, TypingParams, SignalParams } from './session.js';
-export { createChat, UpsertUserInput, SystemMessageInput, type Chat, type ChatOptions } from './chat.js';
+export { createChat, UpsertUserInput, SystemMessageInput, type Chat, type ChatOptions, type SessionOptions, type LimitOptions } from './chat.js';
+export { DEFAULT_QUOTAS, type Quotas } from './quotas.js';
 export { createMemoryStore } from './memory-store.js';

@@ -1,3 +1,5 @@
+import { DEFAULT_QUOTAS, type Quotas } from './quotas.js';
+
 /** Limits the engine enforces on top of the protocol's hard caps. Every field has a default. */
 export interface Limits {
   /** Characters of message text. Default 4096. */
@@ -28,6 +30,11 @@ export interface Limits {
   syncSkewMs: number;
   /** Default page size of list operations. Default 50. */
   defaultPageSize: number;
+  /**
+   * Per-user quotas across all of a user's connections (see {@link Quotas}). Partial values given to
+   * `createChat` are merged with {@link DEFAULT_QUOTAS}; a `null` field turns that quota off.
+   */
+  quotas: Quotas;
 }
 
 /** The defaults of {@link Limits}. */
@@ -46,4 +53,5 @@ export const DEFAULT_LIMITS: Limits = {
   syncMaxAgeMs: 30 * 24 * 3600 * 1000,
   syncSkewMs: 60_000,
   defaultPageSize: 50,
+  quotas: DEFAULT_QUOTAS,
 };

@@ -1,6 +1,7 @@
 import type { Call, Contact, ConversationEvent, Message, User } from '@parley/protocol';
 import { applyMutation, conversationChanges, newConversationRecord, previewOf, seesSeq, visibleMessage } from './apply.js';
 import { ChatError } from './errors.js';
+import { appendNeeds, appendRefused, checkAppend, type AppendState } from './preconditions.js';
 import type {
   AppendInput,
   AppendResult,
@@ -36,7 +37,22 @@ export function createMemoryStore(): ChatStore {
   const clientIds = new Map<string, number>();
   const hidden = new Map<string, Set<number>>();
   const calls = new Map<string, Call>();
+  /** Seqs of the `message.edited` events of each message, so a delete erases their text without a scan. */
+  const edits = new Map<string, number[]>();
 
+  const editsOf = (conversationId: string, target: number) => {
+    let list = edits.get(key(conversationId, String(target)));
+    if (!list) edits.set(key(conversationId, String(target)), (list = []));
+    return list;
+  };
+  const eraseEdits = (conversationId: string, target: number) => {
+    const log = logs.get(conversationId)!;
+    for (const seq of edits.get(key(conversationId, String(target))) ?? []) {
+      const e = log[seq - 1]!.event;
+      if (e.type === 'message.edited') e.text = '';
+    }
+  };
+  const isBlocked = (a: string, b: string) => Boolean(contacts.get(key(a, b))?.blocked || contacts.get(key(b, a))?.blocked);
   const membersOf = (conversationId: string) => {
     let map = members.get(conversationId);
     if (!map) members.set(conversationId, (map = new Map()));
@@ -136,7 +152,7 @@ export function createMemoryStore(): ChatStore {
         .map(clone);
     },
     async isBlockedEitherWay(a, b) {
-      return Boolean(contacts.get(key(a, b))?.blocked || contacts.get(key(b, a))?.blocked);
+      return isBlocked(a, b);
     },
     async sharesConversation(a, b) {
       const mine = memberships.get(a);
@@ -233,33 +249,32 @@ export function createMemoryStore(): ChatStore {
       return clone(m);
     },
 
-    async append({ draft, requireActiveMember }: AppendInput): Promise<AppendResult> {
+    async append(input: AppendInput): Promise<AppendResult> {
+      const { draft } = input;
       const conversation = conversations.get(draft.conversationId);
-      if (!conversation) throw new ChatError('NOT_FOUND', 'conversation not found');
+      if (!conversation) throw appendRefused('no-conversation');
       if (draft.type === 'conversation.created') throw new ChatError('INVALID', 'conversation.created cannot be appended');
       const map = membersOf(conversation.id);
       const log = logs.get(conversation.id)!;
-      if (requireActiveMember !== undefined && map.get(requireActiveMember)?.leftSeq !== null) {
-        throw new ChatError('FORBIDDEN', 'not an active member of this conversation');
-      }
       if (draft.type === 'message' && draft.message.clientId !== null) {
         const existing = clientIds.get(key(conversation.id, draft.message.senderId, draft.message.clientId));
         if (existing !== undefined) {
           return { event: readEvent(log[existing - 1]!), conversation: clone(conversation), duplicate: true };
         }
       }
+      // check every precondition before mutating anything (this method runs without awaiting: atomic)
+      const needs = appendNeeds(input);
+      const state: AppendState = {
+        conversation,
+        members: new Map(needs.members.flatMap((id) => (map.has(id) ? [[id, map.get(id)!] as const] : []))),
+        ...(needs.message !== undefined ? { message: messageAt(conversation.id, needs.message) } : {}),
+        ...(needs.owners ? { owners: [...map.values()].filter((m) => m.leftSeq === null && m.role === 'owner').length } : {}),
+        ...(needs.blocks ? { blocked: isBlocked(conversation.directPair[0] ?? '', conversation.directPair[1] ?? '') } : {}),
+      };
+      checkAppend(input, state);
       const seq = conversation.lastSeq + 1;
-      // check preconditions before mutating anything
       const subject = 'userId' in draft && typeof draft.userId === 'string' ? map.get(draft.userId) : undefined;
-      if (draft.type === 'member.joined' && subject && subject.leftSeq === null) throw new ChatError('CONFLICT', 'already a member');
-      if ((draft.type === 'member.left' || draft.type === 'member.role') && (!subject || subject.leftSeq !== null)) {
-        throw new ChatError('CONFLICT', 'not an active member');
-      }
-      let target: Message | null = null;
-      if ('target' in draft) {
-        target = messageAt(conversation.id, draft.target);
-        if (!target) throw new ChatError('NOT_FOUND', 'message not found');
-      }
+      const target: Message | null = 'target' in draft ? messageAt(conversation.id, draft.target) : null;
 
       const event = { ...clone(draft), seq } as ConversationEvent;
       if (event.type === 'message') event.message.seq = seq;
@@ -287,6 +302,8 @@ export function createMemoryStore(): ChatStore {
           const stored = log[event.target - 1]!.event as Extract<ConversationEvent, { type: 'message' }>;
           stored.message = applyMutation(target!, event);
           if (conversation.lastMessage?.seq === event.target) conversation.lastMessage = previewOf(stored.message);
+          if (event.type === 'message.edited') editsOf(conversation.id, event.target).push(seq);
+          if (event.type === 'message.deleted') eraseEdits(conversation.id, event.target);
           break;
         }
         case 'member.joined': {
@@ -465,9 +482,7 @@ export function createMemoryStore(): ChatStore {
           if (msg.deletedAt === null || msg.deletedAt >= deletedBefore) continue;
           if (msg.text === null && msg.attachments.length === 0 && Object.keys(msg.metadata).length === 0) continue;
           stored.event.message = { ...msg, text: null, attachments: [], metadata: {}, reactions: {}, mentions: [] };
-          for (const other of log) {
-            if (other.event.type === 'message.edited' && other.event.target === msg.seq) other.event.text = '';
-          }
+          eraseEdits(msg.conversationId, msg.seq);
           erased += 1;
         }
       }
@@ -484,9 +499,7 @@ export function createMemoryStore(): ChatStore {
           const msg = stored.event.message;
           if (msg.deletedAt !== null || msg.createdAt >= cutoff) continue;
           stored.event.message = { ...msg, deletedAt: now, text: null, attachments: [], metadata: {}, reactions: {}, mentions: [] };
-          for (const other of log) {
-            if (other.event.type === 'message.edited' && other.event.target === msg.seq) other.event.text = '';
-          }
+          eraseEdits(conversation.id, msg.seq);
           if (conversation.lastMessage?.seq === msg.seq) conversation.lastMessage = previewOf(stored.event.message);
           expired += 1;
         }

@@ -1,3 +1,4 @@
+import type { AppendRefusal, appendNeeds, appendRefused, checkAppend } from './preconditions.js';
 import type {
   Call,
   Contact,
@@ -76,16 +77,41 @@ export type EventDraft = ConversationEvent extends infer E
       : never
   : never;
 
-/** Input of {@link ChatStore.append}. */
+/**
+ * Input of {@link ChatStore.append}: the event, and the preconditions that decide whether it may
+ * commit. The store MUST check every precondition atomically with placing the event (under the
+ * same lock or transaction that orders the conversation's log), so that no concurrent append can
+ * change their outcome between the check and the commit. A refused precondition MUST throw the
+ * ChatError of {@link appendRefused} for its {@link AppendRefusal} and write nothing. Stores read
+ * what {@link appendNeeds} names and call {@link checkAppend}, or evaluate the same rules in their
+ * own query language; the conformance kit's precondition and race suites hold every store to them.
+ *
+ * Preconditions that are always checked: the conversation exists (`no-conversation`);
+ * `member.joined` needs the user not active (`already-member`); `member.left` and `member.role`
+ * need them active (`not-member`); an event with a `target` needs that message to exist
+ * (`no-target`), as does a message's `replyTo`, which MUST also be visible to the sender (within one
+ * of their membership windows).
+ */
 export interface AppendInput {
   /** The event to place. `draft.conversationId` names the conversation. */
   draft: EventDraft;
   /**
-   * Precondition checked atomically with the append: this user MUST be an active member
-   * (leftSeq null) of the conversation, otherwise the store MUST throw `ChatError('FORBIDDEN')`
-   * and write nothing. Closes the race between a removal and a send.
+   * This user MUST be an active member (leftSeq null) of the conversation: `never-member` when they
+   * never were one, `not-active` when they left. Closes the race between a removal and an action.
    */
   requireActiveMember?: string;
+  /** The role of `requireActiveMember` MUST be one of these (`actor-role`). Closes demotion races. */
+  actorRoles?: readonly Role[];
+  /** The subject of a member event (`draft.userId`), when it has a row, MUST hold one of these roles (`subject-role`). */
+  subjectRoles?: readonly Role[];
+  /** The target message (or `replyTo`) MUST NOT be deleted for everyone (`target-deleted`). */
+  targetNotDeleted?: boolean;
+  /** For `member.joined`: the active members after the join MUST be at most this many (`member-limit`). */
+  maxMembers?: number;
+  /** An event that takes an active owner away (their leave, or a role change from owner) MUST leave another active owner (`last-owner`). */
+  keepOwner?: boolean;
+  /** In a direct conversation, neither member MAY have blocked the other (`blocked`). */
+  notBlocked?: boolean;
 }
 
 /** Result of {@link ChatStore.append}. */
@@ -254,7 +280,8 @@ export interface ChatStore {
   // --------------------------------------------------------------- the log
 
   /**
-   * Place an event at the conversation's next seq and apply its effects, atomically.
+   * Place an event at the conversation's next seq and apply its effects, atomically, after
+   * checking the preconditions of `input` under the same lock (see {@link AppendInput}).
    *
    * - Seq: MUST be `lastSeq + 1`, and visibility MUST be gap-free: once any reader has seen seq n,
    *   no event with a smaller seq may appear later (a later commit of a smaller seq breaks this).
@@ -268,16 +295,19 @@ export interface ChatStore {
    *   emoji, idempotently; pinned), and refresh `lastMessage` when the target is the last message.
    *   Deleted messages keep their content in storage until {@link purgeDeleted}; reads MUST
    *   return them with `text: null`, `attachments: []`, `reactions: {}` and `metadata: {}`.
+   *   `message.deleted` MUST also erase, in the same commit, the text of every earlier
+   *   `message.edited` event of the target (set to `''`): no read path may return it afterwards.
    * - `member.joined`: MUST create or reactivate the member with `joinSeq = seq`, `leftSeq = null`,
    *   role, delivered/readSeq = seq, readOrd = messageCount, moving a previous window into
-   *   `pastWindows`; throws `ChatError('CONFLICT')` when the user is already active.
-   * - `member.left`: MUST set `leftSeq = seq`; throws `CONFLICT` when not active.
-   * - `member.role`: MUST set the role; throws `CONFLICT` when not active.
+   *   `pastWindows` (refused with `already-member` when the user is already active).
+   * - `member.left`: MUST set `leftSeq = seq` (refused with `not-member` when not active).
+   * - `member.role`: MUST set the role (refused with `not-member` when not active).
    * - `conversation.updated`: MUST apply the present fields of `changes`.
    * - `call`: MUST upsert the call record `event.call`.
    * - every event: MUST set `lastSeq`, and `updatedAt = event.at`; `memberCount` follows joins/leaves.
    *
-   * A `conversation.created` draft is invalid here (use {@link createConversation}).
+   * A `conversation.created` draft is invalid here (use {@link createConversation}); a missing
+   * conversation is refused with `no-conversation`.
    */
   append(input: AppendInput): Promise<AppendResult>;
 

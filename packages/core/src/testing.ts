@@ -23,6 +23,7 @@ import { resolveCapabilities, type PubSubConformanceOptions, type ResolvedStoreO
 import { inboxSuite } from './testing/inbox.js';
 import { modelSuite } from './testing/model.js';
 import { orderingSuite } from './testing/ordering.js';
+import { preconditionsSuite } from './testing/preconditions.js';
 import { pubsubSuites } from './testing/pubsub.js';
 import { receiptsSuite } from './testing/receipts.js';
 import { retentionSuite } from './testing/retention.js';
@@ -36,7 +37,7 @@ export type { ChatStore, PubSub };
 
 /**
  * Register the store conformance suites (vitest `describe` blocks) for one store: ordering,
- * idempotency, receipts, visibility, authorization, concurrency, inbox-unread, search, calls,
+ * idempotency, receipts, visibility, authorization, concurrency, preconditions (and their races), inbox-unread, search, calls,
  * retention, validation and model. Suites that need a capability the store lacks are registered
  * as skipped with the reason in their name. Call it at the top level of a test file.
  */
@@ -51,6 +52,7 @@ export function runStoreConformance(options: StoreConformanceOptions): void {
     visibilitySuite(o);
     authorizationSuite(o);
     concurrencySuite(o);
+    preconditionsSuite(o);
     inboxSuite(o);
     searchSuite(o);
     callsSuite(o);

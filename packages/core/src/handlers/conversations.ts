@@ -4,8 +4,10 @@ import { announce, commit, publicConversation, publish, type EngineContext } fro
 import { decodeCursor, encodeCursor, shape } from '../cursor.js';
 import { errors } from '../errors.js';
 import { topics } from '../pubsub.js';
-import { requireActive, requireManager, requireUser } from '../rules.js';
-import type { CreateConversationInput, MemberRecord } from '../store.js';
+import { isRefusal, MANAGER_ROLES } from '../preconditions.js';
+import { metadataBytes, takeQuota } from '../quotas.js';
+import { requireActive, requireManager, requireUser, type Access } from '../rules.js';
+import type { AppendInput, CreateConversationInput, MemberRecord } from '../store.js';
 import type { Handlers } from './types.js';
 
 async function create(ctx: EngineContext, input: Omit<CreateConversationInput, 'id' | 'now'>) {
@@ -34,9 +36,33 @@ async function unknownUsers(ctx: EngineContext, ids: string[]): Promise<void> {
   if (missing.length > 0) throw errors.notFound(`users not found: ${missing.slice(0, 10).map((id) => JSON.stringify(id)).join(', ')}`);
 }
 
-async function join(ctx: EngineContext, conversationId: string, actor: string, userId: string, role: Role): Promise<MemberRecord> {
-  await commit(ctx, { draft: { type: 'member.joined', conversationId, actorId: actor, at: ctx.clock.now(), userId, role } });
+/**
+ * Append `member.joined` with the given preconditions. When the user became active meanwhile
+ * (another device's join, another admin's add), that is the outcome asked for: return their row.
+ */
+async function join(
+  ctx: EngineContext,
+  conversationId: string,
+  actor: string,
+  userId: string,
+  role: Role,
+  pre: Omit<AppendInput, 'draft'> = {},
+): Promise<MemberRecord> {
+  try {
+    await commit(ctx, { draft: { type: 'member.joined', conversationId, actorId: actor, at: ctx.clock.now(), userId, role }, ...pre });
+  } catch (error) {
+    if (!isRefusal(error, 'already-member')) throw error;
+  }
   return (await ctx.store.getMember(conversationId, userId))!;
+}
+
+/** Preconditions of an action by a manager on another member: admins act only on plain members. */
+function managerPreconditions(access: Access, actor: string, subject: string): Omit<AppendInput, 'draft'> {
+  return {
+    requireActiveMember: actor,
+    actorRoles: MANAGER_ROLES,
+    ...(access.member.role === 'admin' && subject !== actor ? { subjectRoles: ['member'] as const } : {}),
+  };
 }
 
 /** The member that should become owner when the last owner leaves: the longest-standing admin, else member. */
@@ -95,6 +121,7 @@ export const conversationHandlers: Handlers<
     const others = [...new Set(p.memberIds ?? [])].filter((id) => id !== actor);
     if (others.length + 1 > ctx.limits.maxGroupMembers) throw errors.invalid(`a group has at most ${ctx.limits.maxGroupMembers} members`);
     if (others.length > 0) await unknownUsers(ctx, others);
+    await takeQuota(ctx, actor, { conversationsCreated: 1, membersAdded: others.length, metadataBytes: metadataBytes(p.metadata) });
     return create(ctx, {
       kind: 'group',
       title: p.title,
@@ -107,6 +134,7 @@ export const conversationHandlers: Handlers<
   },
   async createChannel(ctx, actor, p) {
     await requireUser(ctx, actor, 'acting user');
+    await takeQuota(ctx, actor, { conversationsCreated: 1, metadataBytes: metadataBytes(p.metadata) });
     return create(ctx, {
       kind: 'channel',
       title: p.title,
@@ -135,13 +163,17 @@ export const conversationHandlers: Handlers<
     requireManager(access, 'add members');
     const ids = [...new Set(p.userIds)];
     await unknownUsers(ctx, ids);
-    if (access.conversation.kind === 'group' && access.conversation.memberCount + ids.length > ctx.limits.maxGroupMembers) {
+    const group = access.conversation.kind === 'group';
+    if (group && access.conversation.memberCount + ids.length > ctx.limits.maxGroupMembers) {
       throw errors.invalid(`a group has at most ${ctx.limits.maxGroupMembers} members`);
     }
+    await takeQuota(ctx, actor, { membersAdded: ids.length });
+    // each join is checked by the store: the actor still a manager, the group still under its limit
+    const pre = { requireActiveMember: actor, actorRoles: MANAGER_ROLES, ...(group ? { maxMembers: ctx.limits.maxGroupMembers } : {}) };
     const out = [];
     for (const userId of ids) {
       const existing = await ctx.store.getMember(p.conversationId, userId);
-      out.push(existing && existing.leftSeq === null ? existing : await join(ctx, p.conversationId, actor, userId, 'member'));
+      out.push(existing && existing.leftSeq === null ? existing : await join(ctx, p.conversationId, actor, userId, 'member', pre));
     }
     return out.map(publicMember);
   },
@@ -154,7 +186,8 @@ export const conversationHandlers: Handlers<
     if (access.member.role === 'admin' && target.role !== 'member') throw errors.forbidden('admins can only remove members');
     await commit(ctx, {
       draft: { type: 'member.left', conversationId: p.conversationId, actorId: actor, at: ctx.clock.now(), userId: p.userId, removed: true },
-      requireActiveMember: actor,
+      ...managerPreconditions(access, actor, p.userId),
+      keepOwner: true,
     });
     return publicMember((await ctx.store.getMember(p.conversationId, p.userId))!);
   },
@@ -163,36 +196,56 @@ export const conversationHandlers: Handlers<
     requireManager(access, 'change roles');
     const target = await ctx.store.getMember(p.conversationId, p.userId);
     if (!target || target.leftSeq !== null) throw errors.notFound('not a member');
-    if (access.member.role === 'admin' && (target.role === 'owner' || p.role === 'owner')) {
-      throw errors.forbidden('only owners can grant or take the owner role');
+    if (access.member.role === 'admin') {
+      // admins manage members; only owners manage admins and ownership (an admin may step down)
+      if (target.role === 'owner' || p.role === 'owner') throw errors.forbidden('only owners can grant or take the owner role');
+      if (target.role === 'admin' && p.userId !== actor) throw errors.forbidden('only owners can change the role of an admin');
     }
     if (target.role === p.role) return publicMember(target);
-    if (target.role === 'owner' && p.userId === actor) {
-      const owners = (await allMembers(ctx, p.conversationId)).filter((m) => m.role === 'owner');
-      if (owners.length < 2) throw errors.conflict('a conversation needs an owner: make someone else owner first');
-    }
     await commit(ctx, {
       draft: { type: 'member.role', conversationId: p.conversationId, actorId: actor, at: ctx.clock.now(), userId: p.userId, role: p.role },
-      requireActiveMember: actor,
+      ...managerPreconditions(access, actor, p.userId),
+      keepOwner: true,
     });
     return publicMember((await ctx.store.getMember(p.conversationId, p.userId))!);
   },
   async leave(ctx, actor, p) {
     const access = await requireActive(ctx, p.conversationId, actor);
     if (access.conversation.kind === 'direct') throw errors.forbidden('you cannot leave a direct conversation');
-    if (access.member.role === 'owner') {
+    const leave = () =>
+      commit(ctx, {
+        draft: { type: 'member.left', conversationId: p.conversationId, actorId: actor, at: ctx.clock.now(), userId: actor, removed: false },
+        keepOwner: true,
+      });
+    // The store refuses a leave that would take the last owner away, so two owners leaving at once
+    // cannot both go: the one refused promotes a successor and tries again.
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await leave();
+        break;
+      } catch (error) {
+        if (!isRefusal(error, 'last-owner') || attempt >= 5) throw error;
+      }
       const members = await allMembers(ctx, p.conversationId);
-      const otherOwner = members.some((m) => m.role === 'owner' && m.userId !== actor);
-      const next = otherOwner ? undefined : successor(members, actor);
-      if (next) {
+      const next = successor(members, actor);
+      if (!next) {
+        // the last member: nobody is left to own it, so nothing is taken from anyone
+        await commit(ctx, {
+          draft: { type: 'member.left', conversationId: p.conversationId, actorId: actor, at: ctx.clock.now(), userId: actor, removed: false },
+        });
+        break;
+      }
+      try {
         await commit(ctx, {
           draft: { type: 'member.role', conversationId: p.conversationId, actorId: actor, at: ctx.clock.now(), userId: next.userId, role: 'owner' },
+          requireActiveMember: actor,
+          actorRoles: ['owner'],
         });
+      } catch (error) {
+        // the successor left meanwhile, or the leaver is no longer owner: look again
+        if (!isRefusal(error, 'not-member') && !isRefusal(error, 'actor-role')) throw error;
       }
     }
-    await commit(ctx, {
-      draft: { type: 'member.left', conversationId: p.conversationId, actorId: actor, at: ctx.clock.now(), userId: actor, removed: false },
-    });
     return publicMember((await ctx.store.getMember(p.conversationId, actor))!);
   },
   async join(ctx, actor, p) {
@@ -208,9 +261,11 @@ export const conversationHandlers: Handlers<
     requireManager(access, 'change the conversation');
     const { conversationId, ...changes } = p;
     if (Object.keys(changes).length === 0) throw errors.invalid('nothing to change');
+    await takeQuota(ctx, actor, { metadataBytes: metadataBytes(p.metadata) });
     const result = await commit(ctx, {
       draft: { type: 'conversation.updated', conversationId, actorId: actor, at: ctx.clock.now(), changes },
       requireActiveMember: actor,
+      actorRoles: MANAGER_ROLES,
     });
     return publicConversation(result.conversation);
   },

@@ -2,7 +2,8 @@ import type { Attachment, Message, MessageKind } from '@parley/protocol';
 import { commit, publicConversation, publish, type EngineContext } from '../context.js';
 import { ChatError, errors } from '../errors.js';
 import { topics } from '../pubsub.js';
-import { isManager, requireActive, requireMembership, requireMessage, requireNotBlocked, requireNotDeleted } from '../rules.js';
+import { isRefusal, MANAGER_ROLES } from '../preconditions.js';
+import { isManager, requireActive, requireMembership, requireMessage, requireNotDeleted } from '../rules.js';
 import type { Handlers } from './types.js';
 
 const MIME_PREFIX: Partial<Record<MessageKind, string>> = { image: 'image/', video: 'video/', audio: 'audio/' };
@@ -37,14 +38,13 @@ function withinWindow(sentAt: number, now: number, window: number | null): boole
 /** Sending and changing messages. */
 export const messageHandlers: Handlers<'send' | 'edit' | 'delete' | 'react' | 'pin'> = {
   async send(ctx, actor, p) {
-    const access = await requireActive(ctx, p.conversationId, actor);
-    await requireNotBlocked(ctx, access.conversation, actor);
+    // One store round trip: membership, blocks and the reply target are preconditions of the
+    // append, checked by the store under the lock that orders the log. The hook alone needs a read.
     const kind = p.kind ?? (p.attachments && p.attachments.length > 0 ? 'file' : 'text');
     let text = p.text ?? null;
     let attachments = p.attachments ?? [];
     let metadata = p.metadata ?? {};
     checkBody(ctx, kind, text, attachments);
-    if (p.replyTo !== undefined) await requireMessage(ctx, access, p.replyTo);
     const now = ctx.clock.now();
     const message: Omit<Message, 'seq'> = {
       conversationId: p.conversationId,
@@ -65,6 +65,7 @@ export const messageHandlers: Handlers<'send' | 'edit' | 'delete' | 'react' | 'p
       deletedAt: null,
     };
     if (ctx.hooks.beforeSend) {
+      const access = await requireActive(ctx, p.conversationId, actor);
       const verdict = await ctx.hooks.beforeSend({ userId: actor, conversation: publicConversation(access.conversation), message });
       if (verdict && 'reject' in verdict) throw new ChatError('FORBIDDEN', `message rejected: ${verdict.reject}`);
       if (verdict) {
@@ -78,6 +79,7 @@ export const messageHandlers: Handlers<'send' | 'edit' | 'delete' | 'react' | 'p
     const result = await commit(ctx, {
       draft: { type: 'message', conversationId: p.conversationId, actorId: actor, at: now, message },
       requireActiveMember: actor,
+      notBlocked: true,
     });
     if (result.event.type !== 'message') throw new ChatError('INTERNAL', 'store returned a non-message event for a send');
     return result.event.message;
@@ -95,6 +97,7 @@ export const messageHandlers: Handlers<'send' | 'edit' | 'delete' | 'react' | 'p
     await commit(ctx, {
       draft: { type: 'message.edited', conversationId: p.conversationId, actorId: actor, at: now, target: p.seq, text: p.text },
       requireActiveMember: actor,
+      targetNotDeleted: true,
     });
     return messageAfter(ctx, p.conversationId, p.seq);
   },
@@ -116,10 +119,18 @@ export const messageHandlers: Handlers<'send' | 'edit' | 'delete' | 'react' | 'p
       throw errors.forbidden('the delete window has passed');
     }
     if (message.deletedAt === null) {
-      await commit(ctx, {
-        draft: { type: 'message.deleted', conversationId: p.conversationId, actorId: actor, at: now, target: p.seq },
-        requireActiveMember: actor,
-      });
+      try {
+        await commit(ctx, {
+          draft: { type: 'message.deleted', conversationId: p.conversationId, actorId: actor, at: now, target: p.seq },
+          requireActiveMember: actor,
+          targetNotDeleted: true,
+          // a moderator's delete of someone else's message needs the role still held at commit
+          ...(own ? {} : { actorRoles: MANAGER_ROLES }),
+        });
+      } catch (error) {
+        // deleted meanwhile by someone else: the outcome the caller asked for
+        if (!isRefusal(error, 'target-deleted')) throw error;
+      }
     }
     return { conversationId: p.conversationId, seq: p.seq, scope: p.scope };
   },
@@ -132,6 +143,7 @@ export const messageHandlers: Handlers<'send' | 'edit' | 'delete' | 'react' | 'p
     await commit(ctx, {
       draft: { type: 'message.reaction', conversationId: p.conversationId, actorId: actor, at: ctx.clock.now(), target: p.seq, emoji: p.emoji, added },
       requireActiveMember: actor,
+      targetNotDeleted: true,
     });
     return messageAfter(ctx, p.conversationId, p.seq);
   },
@@ -144,6 +156,8 @@ export const messageHandlers: Handlers<'send' | 'edit' | 'delete' | 'react' | 'p
     await commit(ctx, {
       draft: { type: 'message.pinned', conversationId: p.conversationId, actorId: actor, at: ctx.clock.now(), target: p.seq, pinned: p.pinned },
       requireActiveMember: actor,
+      targetNotDeleted: true,
+      ...(access.conversation.kind === 'direct' ? {} : { actorRoles: MANAGER_ROLES }),
     });
     return messageAfter(ctx, p.conversationId, p.seq);
   },
