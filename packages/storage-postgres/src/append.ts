@@ -1,11 +1,13 @@
-import { ChatError, applyMutation, previewOf, visibleMessage } from '@parley/core';
-import type { AppendInput, AppendResult, ConversationRecord, EventDraft, MemberRecord } from '@parley/core';
-import type { ConversationEvent, Message } from '@parley/protocol';
+import { appendNeeds, appendRefused, checkAppend, previewOf, visibleMessage } from '@parley/core';
+import type { AppendInput, AppendRefusal, AppendResult, AppendState, EventDraft, MemberRecord } from '@parley/core';
+import type { ConversationEvent } from '@parley/protocol';
 import { sql } from 'kysely';
-import type { Kysely, RawBuilder, Transaction } from 'kysely';
-import { eventRowValues, jsonOrNull, toConversation, toEvent, toMember, toStoredMessage } from './rows.js';
-import type { EventRowValues, Row } from './rows.js';
-import { APPEND_MESSAGE_FN } from './migrations.js';
+import type { Kysely, Transaction } from 'kysely';
+import { applyOther } from './append-effects.js';
+import { SEND_BATCH_FN } from './migration-send-batch.js';
+import { eventRowValues, toConversation, toEvent, toMember, toStoredMessage } from './rows.js';
+import type { Row } from './rows.js';
+import type { Batcher } from './send-batcher.js';
 import { MESSAGE_TYPE } from './tables.js';
 import type { TableRef } from './tables.js';
 
@@ -13,198 +15,145 @@ import type { TableRef } from './tables.js';
 export interface AppendContext {
   db: Kysely<unknown>;
   t: TableRef;
-}
-
-const EVENT_COLUMNS = sql.raw(
-  '(conversation_id, seq, ord, at, type, actor_id, id, target, created_at, edited_at, deleted_at, reply_to, pinned, kind, client_id, text, attachments, mentions, reactions, call, metadata, data)',
-);
-
-/** The typed SQL values of an event row after its (conversation_id, seq, ord). */
-function eventValues(v: EventRowValues): RawBuilder<unknown> {
-  return sql`${v.at}::bigint, ${v.type}::smallint, ${v.actorId}::text, ${v.id}, ${v.target}::bigint,
-    ${v.createdAt}::bigint, ${v.editedAt}::bigint, ${v.deletedAt}::bigint, ${v.replyTo}::bigint, ${v.pinned}::boolean,
-    ${v.kind}::text, ${v.clientId}::text, ${v.text}::text, ${v.attachments}::jsonb, ${v.mentions}::jsonb,
-    ${v.reactions}::jsonb, ${v.call}::jsonb, ${v.metadata}::jsonb, ${v.data}::jsonb`;
-}
-
-/** True for Postgres' unique violation on the exactly-once key of messages. */
-function isClientIdConflict(error: unknown): boolean {
-  const e = error as { code?: unknown; constraint?: unknown } | null;
-  return e?.code === '23505' && e.constraint === 'events_client_id_key';
-}
-
-/** User ids whose member rows an append locks before the conversation row (always in user_id order). */
-function lockUsers(draft: EventDraft, requireActiveMember: string | undefined): string[] {
-  const ids = new Set<string>();
-  if (requireActiveMember !== undefined) ids.add(requireActiveMember);
-  if (draft.type === 'message') ids.add(draft.message.senderId);
-  if ('userId' in draft && typeof draft.userId === 'string') ids.add(draft.userId);
-  return [...ids];
-}
-
-/**
- * Place an event: see {@link ChatStore.append}. Lock order everywhere: the member rows involved
- * (by user_id), then the conversation row. The conversation row lock makes seq assignment and
- * commit order agree (a smaller seq can never commit after a larger one is visible).
- */
-export async function append(ctx: AppendContext, input: AppendInput): Promise<AppendResult> {
-  const { draft } = input;
-  if (draft.type === 'message') return appendMessage(ctx, draft, input.requireActiveMember);
-  return ctx.db.transaction().execute((trx) => appendOther(ctx, trx, draft, input.requireActiveMember));
+  /** The group commit of sends. */
+  sends: Batcher<SendItem, AppendResult>;
 }
 
 type MessageDraft = Extract<EventDraft, { type: 'message' }>;
 
+/** One send of a batch: the draft and the preconditions the batch function checks. */
+export interface SendItem {
+  draft: MessageDraft;
+  required: string | null;
+  notBlocked: boolean;
+}
+
+/** True when the batch function can check every precondition of a message append (the usual send). */
+function batchable(input: AppendInput): boolean {
+  const { draft } = input;
+  if (draft.type !== 'message') return false;
+  const extra = input.actorRoles ?? input.subjectRoles ?? input.targetNotDeleted ?? input.maxMembers ?? input.keepOwner;
+  return extra === undefined && (input.requireActiveMember === undefined || input.requireActiveMember === draft.message.senderId);
+}
+
 /**
- * The hot path: one statement (one round trip, one implicit transaction), the call of the send
- * function created by migration 0002 (its body: lock the member rows, bump the conversation
- * counters if the required member is active, insert the event, advance the sender's watermarks).
+ * Place an event: see {@link ChatStore.append}. Sends go through the group commit (one statement
+ * for many sends); every other event runs in a short transaction that locks the conversation row,
+ * reads what the preconditions need, checks them with core's `checkAppend`, and applies the event.
+ * Lock order everywhere: the conversation row, then member rows. The conversation row lock makes
+ * seq assignment and commit order agree (a smaller seq can never commit after a larger one is visible).
  */
-async function appendMessage(ctx: AppendContext, draft: MessageDraft, required: string | undefined): Promise<AppendResult> {
-  const { t, db } = ctx;
-  const cid = draft.conversationId;
-  const sender = draft.message.senderId;
-  const preview = JSON.stringify(previewOf({ ...draft.message, seq: 0 }));
+export function append(ctx: AppendContext, input: AppendInput): Promise<AppendResult> {
+  if (batchable(input)) {
+    const draft = input.draft as MessageDraft;
+    return ctx.sends.submit(draft.conversationId, { draft, required: input.requireActiveMember ?? null, notBlocked: input.notBlocked === true });
+  }
+  return ctx.db.transaction().execute((trx) => appendLocked(ctx, trx, input));
+}
+
+/** The JSON of one send for the batch function (JSON columns embedded as they are stored). */
+function itemJson(i: number, item: SendItem): string {
+  const { draft } = item;
   const v = eventRowValues(draft);
+  const preview = JSON.stringify(previewOf({ ...draft.message, seq: 0 }));
+  const s = JSON.stringify;
+  return `{"i":${i},"cid":${s(draft.conversationId)},"sender":${s(draft.message.senderId)},"required":${s(item.required)},"nb":${item.notBlocked},` +
+    `"preview":${preview},"at":${v.at},"id":${s(v.id)},"created_at":${s(v.createdAt)},"edited_at":${s(v.editedAt)},` +
+    `"deleted_at":${s(v.deletedAt)},"reply_to":${s(v.replyTo)},"pinned":${s(v.pinned)},"kind":${s(v.kind)},"client_id":${s(v.clientId)},` +
+    `"text":${s(v.text)},"attachments":${v.attachments ?? 'null'},"mentions":${v.mentions ?? 'null'},"reactions":${v.reactions ?? 'null'},` +
+    `"call":${v.call ?? 'null'},"metadata":${v.metadata ?? 'null'},"data":${v.data ?? 'null'}}`;
+}
+
+/** SQLSTATE classes that say the database or the connection failed, not the batch's content. */
+const TRANSIENT = /^(08|40|53|57|58)/;
+
+/**
+ * Run one batch through the send function. When the statement fails for a reason that may be one
+ * item's content, each item is retried alone (in order), so one bad send never fails its neighbours.
+ */
+export async function runSendBatch(db: Kysely<unknown> | Transaction<unknown>, t: TableRef, items: SendItem[]): Promise<Array<AppendResult | Error>> {
+  const payload = `[${items.map((item, i) => itemJson(i, item)).join(',')}]`;
   let rows: Row[];
   try {
-    // One statement: the send function (migration 0002) runs the send with a plan cached per session.
-    const result = await sql<Row>`select * from ${t(APPEND_MESSAGE_FN)}(${cid}, ${sender}, ${required ?? null}, ${preview},
-      ${v.at}, ${v.type}, ${v.actorId}, ${v.id}, ${v.target}, ${v.createdAt}, ${v.editedAt}, ${v.deletedAt}, ${v.replyTo},
-      ${v.pinned}, ${v.kind}, ${v.clientId}, ${v.text}, ${v.attachments}, ${v.mentions}, ${v.reactions}, ${v.call}, ${v.metadata}, ${v.data})`.execute(db);
-    rows = result.rows;
+    rows = (await sql<Row>`select * from ${t(SEND_BATCH_FN)}(${payload}::jsonb)`.execute(db)).rows;
   } catch (error) {
-    if (draft.message.clientId !== null && isClientIdConflict(error)) {
-      const original = await findByClientId(ctx, cid, sender, draft.message.clientId);
-      if (original) return original;
+    const code = (error as { code?: unknown } | null)?.code;
+    if (items.length === 1 || typeof code !== 'string' || TRANSIENT.test(code)) throw error;
+    const out: Array<AppendResult | Error> = [];
+    for (const item of items) {
+      try {
+        out.push(...(await runSendBatch(db, t, [item])));
+      } catch (single) {
+        out.push(single instanceof Error ? single : new Error(String(single)));
+      }
     }
-    throw error;
+    return out;
   }
-  const row = rows[0];
-  if (!row) {
-    const exists = await sql<Row>`select 1 from ${t('conversations')} where id = ${cid}`.execute(db);
-    if (exists.rows.length === 0) throw new ChatError('NOT_FOUND', 'conversation not found');
-    throw new ChatError('FORBIDDEN', 'not an active member of this conversation');
+  const conversations = new Map<string, Row>();
+  for (const r of rows) if (r.o_conv) conversations.set(String((r.o_conv as Row).id), r.o_conv as Row);
+  const out: Array<AppendResult | Error> = new Array(items.length);
+  for (const r of rows) {
+    const i = Number(r.o_i);
+    const { draft } = items[i]!;
+    const outcome = String(r.o_outcome);
+    const conv = conversations.get(draft.conversationId);
+    if (outcome === 'ok') {
+      const seq = Number(r.o_seq);
+      const base = toConversation(conv!);
+      const message = visibleMessage({ ...draft.message, seq });
+      const conversation = { ...base, lastSeq: seq, messageCount: Number(r.o_ord), lastActivityAt: draft.at, updatedAt: draft.at, lastMessage: previewOf(message) };
+      out[i] = { event: { ...draft, seq, message } as ConversationEvent, conversation, duplicate: false };
+    } else if (outcome === 'dup') {
+      out[i] = { event: toEvent(r.o_doc as Row), conversation: toConversation(conv!), duplicate: true };
+    } else {
+      out[i] = appendRefused(outcome as AppendRefusal);
+    }
   }
-  const conversation = toConversation(row);
-  const message: Message = { ...draft.message, seq: conversation.lastSeq };
-  const event = { ...draft, seq: conversation.lastSeq, message: visibleMessage(message) } as ConversationEvent;
-  return { event, conversation, duplicate: false };
+  return out;
 }
 
-/** The original of a retried send, with the conversation as it is now. */
-async function findByClientId(ctx: AppendContext, cid: string, sender: string, clientId: string): Promise<AppendResult | null> {
-  const { t, db } = ctx;
-  const result = await sql<Row>`
-    select e.*, to_jsonb(c.*) as conversation from ${t('events')} e join ${t('conversations')} c on c.id = e.conversation_id
-    where e.conversation_id = ${cid} and e.actor_id = ${sender} and e.client_id = ${clientId} and e.type = ${MESSAGE_TYPE}`.execute(db);
-  const row = result.rows[0];
-  if (!row) return null;
-  return { event: toEvent(row), conversation: toConversation(row.conversation as Row), duplicate: true };
+/** What the preconditions of `input` need, read under the conversation lock held by `trx`. */
+async function readState(t: TableRef, trx: Transaction<unknown>, input: AppendInput, conversation: Row): Promise<AppendState> {
+  const cid = input.draft.conversationId;
+  const needs = appendNeeds(input);
+  const [memberRows, messageRows, owners, blocked] = await Promise.all([
+    needs.members.length === 0
+      ? []
+      : sql<Row>`select * from ${t('members')} where conversation_id = ${cid} and user_id = any(${needs.members}::text[])`.execute(trx).then((r) => r.rows),
+    needs.message === undefined
+      ? []
+      : sql<Row>`select * from ${t('events')} where conversation_id = ${cid} and seq = ${needs.message}::bigint and type = ${MESSAGE_TYPE}`.execute(trx).then((r) => r.rows),
+    needs.owners
+      ? sql<Row>`select count(*)::int as n from ${t('members')} where conversation_id = ${cid} and role = 'owner' and left_seq is null`.execute(trx).then((r) => Number(r.rows[0]?.n ?? 0))
+      : undefined,
+    needs.blocks && conversation.kind === 'direct'
+      ? sql<Row>`select exists (select 1 from ${t('contacts')} ct join ${t('members')} a on a.conversation_id = ${cid} and a.user_id = ct.owner_id
+          join ${t('members')} b on b.conversation_id = ${cid} and b.user_id = ct.user_id where ct.blocked) as blocked`.execute(trx).then((r) => r.rows[0]?.blocked === true)
+      : undefined,
+  ]);
+  return {
+    conversation: toConversation(conversation),
+    members: new Map<string, MemberRecord>(memberRows.map((r) => [String(r.user_id), toMember(r)])),
+    ...(needs.message !== undefined ? { message: messageRows[0] ? toStoredMessage(messageRows[0]) : null } : {}),
+    ...(owners !== undefined ? { owners } : {}),
+    ...(blocked !== undefined ? { blocked } : {}),
+  };
 }
 
-type OtherDraft = Exclude<EventDraft, { type: 'message' }>;
-
-/** Every other event: a short transaction that locks, checks, applies and logs. */
-async function appendOther(ctx: AppendContext, trx: Transaction<unknown>, draft: OtherDraft, required: string | undefined): Promise<AppendResult> {
+/** Lock the conversation, check the preconditions, apply the event. */
+async function appendLocked(ctx: AppendContext, trx: Transaction<unknown>, input: AppendInput): Promise<AppendResult> {
   const { t } = ctx;
-  const cid = draft.conversationId;
-  const users = lockUsers(draft, required);
-  if (users.length > 0) {
-    await sql`select 1 from ${t('members')} where conversation_id = ${cid} and user_id = any(${users}::text[])
-      order by user_id for no key update`.execute(trx);
+  const { draft } = input;
+  const locked = await sql<Row>`select * from ${t('conversations')} where id = ${draft.conversationId} for update`.execute(trx);
+  const row = locked.rows[0];
+  if (!row) throw appendRefused('no-conversation');
+  const state = await readState(t, trx, input, row);
+  checkAppend(input, state);
+  if (draft.type === 'message') {
+    const [result] = await runSendBatch(trx, t, [{ draft, required: input.requireActiveMember ?? null, notBlocked: input.notBlocked === true }]);
+    if (result instanceof Error) throw result;
+    return result!;
   }
-  const locked = await sql<Row>`select * from ${t('conversations')} where id = ${cid} for update`.execute(trx);
-  if (!locked.rows[0]) throw new ChatError('NOT_FOUND', 'conversation not found');
-  if (draft.type === 'conversation.created') throw new ChatError('INVALID', 'conversation.created cannot be appended');
-  const conversation = toConversation(locked.rows[0]);
-  // read after the conversation lock: every membership change holds it, so this is current
-  const memberRows = users.length
-    ? (await sql<Row>`select * from ${t('members')} where conversation_id = ${cid} and user_id = any(${users}::text[])`.execute(trx)).rows
-    : [];
-  const members = new Map<string, MemberRecord>(memberRows.map((r) => [String(r.user_id), toMember(r)]));
-  if (required !== undefined && members.get(required)?.leftSeq !== null) {
-    throw new ChatError('FORBIDDEN', 'not an active member of this conversation');
-  }
-  const subject = 'userId' in draft && typeof draft.userId === 'string' ? members.get(draft.userId) : undefined;
-  if (draft.type === 'member.joined' && subject && subject.leftSeq === null) throw new ChatError('CONFLICT', 'already a member');
-  if ((draft.type === 'member.left' || draft.type === 'member.role') && (!subject || subject.leftSeq !== null)) {
-    throw new ChatError('CONFLICT', 'not an active member');
-  }
-  let target: Message | null = null;
-  if ('target' in draft) {
-    const found = await sql<Row>`select * from ${t('events')} where conversation_id = ${cid} and seq = ${draft.target}::bigint and type = ${MESSAGE_TYPE}`.execute(trx);
-    if (!found.rows[0]) throw new ChatError('NOT_FOUND', 'message not found');
-    target = toStoredMessage(found.rows[0]);
-  }
-
-  const seq = conversation.lastSeq + 1;
-  const event = { ...draft, seq } as ConversationEvent;
-  let memberDelta = 0;
-  let lastMessage: string | null | undefined; // undefined: unchanged
-  const changes: Partial<Pick<ConversationRecord, 'title' | 'avatarUrl' | 'metadata' | 'messageTtlSeconds'>> = {};
-
-  switch (event.type) {
-    case 'message.edited':
-    case 'message.deleted':
-    case 'message.reaction':
-    case 'message.pinned': {
-      const next = applyMutation(target!, event);
-      await sql`update ${t('events')} set text = ${next.text}::text, edited_at = ${next.editedAt}::bigint,
-          deleted_at = ${next.deletedAt}::bigint, reactions = ${jsonOrNull(next.reactions)}::jsonb, pinned = ${next.pinned ? true : null}::boolean
-        where conversation_id = ${cid} and seq = ${event.target}::bigint`.execute(trx);
-      if (conversation.lastMessage?.seq === event.target) lastMessage = JSON.stringify(previewOf(next));
-      break;
-    }
-    case 'member.joined': {
-      const previous = subject;
-      const past = previous ? [...previous.pastWindows, { joinSeq: previous.joinSeq, leftSeq: previous.leftSeq! }] : [];
-      await sql`insert into ${t('members')} (conversation_id, user_id, join_seq, left_seq, delivered_seq, read_seq, read_ord,
-          muted_until, joined_at, updated_at, role, past_windows)
-        values (${cid}, ${event.userId}, ${seq}, null, ${seq}, ${seq}, ${conversation.messageCount},
-          ${previous?.mutedUntil ?? null}::bigint, ${event.at}, ${event.at}, ${event.role}, ${jsonOrNull(past)}::jsonb)
-        on conflict (conversation_id, user_id) do update set join_seq = excluded.join_seq, left_seq = null,
-          delivered_seq = excluded.delivered_seq, read_seq = excluded.read_seq, read_ord = excluded.read_ord,
-          muted_until = excluded.muted_until, joined_at = excluded.joined_at, updated_at = excluded.updated_at,
-          role = excluded.role, past_windows = excluded.past_windows`.execute(trx);
-      memberDelta = 1;
-      break;
-    }
-    case 'member.left':
-      await sql`update ${t('members')} set left_seq = ${seq}, updated_at = ${event.at}
-        where conversation_id = ${cid} and user_id = ${event.userId}`.execute(trx);
-      memberDelta = -1;
-      break;
-    case 'member.role':
-      await sql`update ${t('members')} set role = ${event.role}, updated_at = ${event.at}
-        where conversation_id = ${cid} and user_id = ${event.userId}`.execute(trx);
-      break;
-    case 'conversation.updated':
-      Object.assign(changes, event.changes);
-      break;
-    case 'call': {
-      const call = event.call;
-      await sql`insert into ${t('calls')} (id, conversation_id, started_at, status, participant_ids, body)
-        values (${call.id}, ${call.conversationId}, ${call.startedAt}, ${call.status},
-          ${call.participants.map((p) => p.userId)}::text[], ${JSON.stringify(call)}::jsonb)
-        on conflict (id) do update set conversation_id = excluded.conversation_id, started_at = excluded.started_at,
-          status = excluded.status, participant_ids = excluded.participant_ids, body = excluded.body`.execute(trx);
-      break;
-    }
-  }
-
-  await sql`insert into ${t('events')} ${EVENT_COLUMNS}
-    values (${cid}, ${seq}::bigint, ${conversation.messageCount}::integer, ${eventValues(eventRowValues(draft))})`.execute(trx);
-  const set = [
-    sql`last_seq = ${seq}::bigint`,
-    sql`updated_at = ${event.at}::bigint`,
-    sql`member_count = member_count + ${memberDelta}::integer`,
-  ];
-  if (lastMessage !== undefined) set.push(sql`last_message = ${lastMessage}::jsonb`);
-  if (changes.title !== undefined) set.push(sql`title = ${changes.title}::text`);
-  if (changes.avatarUrl !== undefined) set.push(sql`avatar_url = ${changes.avatarUrl}::text`);
-  if (changes.metadata !== undefined) set.push(sql`metadata = ${jsonOrNull(changes.metadata)}::jsonb`);
-  if (changes.messageTtlSeconds !== undefined) set.push(sql`message_ttl_seconds = ${changes.messageTtlSeconds}::integer`);
-  const updated = await sql<Row>`update ${t('conversations')} set ${sql.join(set)} where id = ${cid} returning *`.execute(trx);
-  return { event, conversation: toConversation(updated.rows[0]!), duplicate: false };
+  if (draft.type === 'conversation.created') throw new Error('unreachable: checkAppend refuses conversation.created');
+  return applyOther(t, trx, draft, state);
 }

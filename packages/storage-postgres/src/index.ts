@@ -6,3 +6,5 @@ export { createPGliteDialect } from './pglite-dialect.js';
 export type { PGliteDialectOptions, PGliteLike } from './pglite-dialect.js';
 export { createPostgresPubSub } from './postgres-pubsub.js';
 export type { PgClientLike, PgNotification, PostgresPubSubOptions } from './postgres-pubsub.js';
+export { DEFAULT_BATCHING } from './send-batcher.js';
+export type { BatchingOptions } from './send-batcher.js';

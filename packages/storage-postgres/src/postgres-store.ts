@@ -1,7 +1,8 @@
-import type { ChatStore, InboxRow, StoreCapabilities } from '@parley/core';
+import type { AppendResult, ChatStore, InboxRow, StoreCapabilities } from '@parley/core';
 import { sql } from 'kysely';
 import type { Kysely, RawBuilder } from 'kysely';
-import { append } from './append.js';
+import { append, runSendBatch, type SendItem } from './append.js';
+import { Batcher, type BatchingOptions } from './send-batcher.js';
 import { jsonOrNull, pairKey, toCall, toContact, toConversation, toEvent, toMember, toStoredMessage, toUser } from './rows.js';
 import type { Row } from './rows.js';
 import { toTsQuery } from './search-query.js';
@@ -14,6 +15,11 @@ export interface PostgresStoreOptions<DB> {
   db: Kysely<DB>;
   /** Postgres schema holding the tables (as given to `migrate`). Default: the connection's search_path. */
   schema?: string;
+  /**
+   * Group commit of sends: concurrent sends are written together, one statement and one commit per
+   * batch, each with its own result. Missing fields take {@link DEFAULT_BATCHING}.
+   */
+  batching?: Partial<BatchingOptions>;
 }
 
 /** What this store supports. */
@@ -31,6 +37,8 @@ export const POSTGRES_CAPABILITIES: StoreCapabilities = {
 export function createPostgresStore<DB>(options: PostgresStoreOptions<DB>): ChatStore {
   const db = options.db as unknown as Kysely<unknown>;
   const t = tableRef(options.schema);
+  const sends = new Batcher<SendItem, AppendResult>((items) => runSendBatch(db, t, items), options.batching);
+  const appendContext = { db, t, sends };
   const rows = async (query: RawBuilder<Row>): Promise<Row[]> => (await query.execute(db)).rows;
   const first = async (query: RawBuilder<Row>): Promise<Row | undefined> => (await rows(query))[0];
   /** Unread of a member row `m` joined with its conversation `c` (frozen at leftSeq for former members). */
@@ -183,7 +191,7 @@ export function createPostgresStore<DB>(options: PostgresStoreOptions<DB>): Chat
     },
 
     // --------------------------------------------------------------- the log
-    append: (input) => append({ db, t }, input),
+    append: (input) => append(appendContext, input),
 
     async events({ conversationId, after, before, minSeq, maxSeq, limit, timelineOnly }) {
       if (limit <= 0) return [];
