@@ -51,11 +51,7 @@ export async function createWsServer(options: WsServerOptions): Promise<WsServer
   const path = options.path ?? '/parley';
   const { chat } = options;
   const own = !options.server;
-  const http: Server =
-    options.server ??
-    createServer((_req, res) => {
-      res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
-    });
+  const http: Server = options.server ?? createOwnServer(limits.handshakeTimeoutMs);
   const wss = new WebSocketServer({
     noServer: true,
     maxPayload: limits.maxFrameBytes,
@@ -121,6 +117,17 @@ export async function createWsServer(options: WsServerOptions): Promise<WsServer
 
   const accept = async (request: IncomingMessage, socket: Duplex, head: Buffer, url: URL): Promise<void> => {
     socket.on('error', destroyOnError);
+    // the hook may hang: an upgrade that has not switched protocols in time is dropped
+    const deadline = setTimeout(() => socket.destroy(), limits.handshakeTimeoutMs);
+    deadline.unref();
+    try {
+      await handshake(request, socket, head, url);
+    } finally {
+      clearTimeout(deadline);
+    }
+  };
+
+  const handshake = async (request: IncomingMessage, socket: Duplex, head: Buffer, url: URL): Promise<void> => {
     if (closing) return reject(socket, 503, 'shutting down');
     if (sockets + upgrading >= limits.maxConnections) return reject(socket, 503, 'too many connections');
     const origin = request.headers.origin;
@@ -217,6 +224,21 @@ export async function createWsServer(options: WsServerOptions): Promise<WsServer
       return closing;
     },
   };
+}
+
+/**
+ * The HTTP server Parley listens with when given `port`: it answers 404 to plain requests, and a
+ * request whose headers (or body) have not arrived within `handshakeMs` is answered 408 and closed.
+ * Node checks these timeouts on an interval (30 s by default); once a second keeps the bound tight.
+ */
+function createOwnServer(handshakeMs: number): Server {
+  const server = createServer(
+    { headersTimeout: handshakeMs, requestTimeout: handshakeMs, connectionsCheckingInterval: Math.min(1000, handshakeMs), keepAliveTimeout: handshakeMs },
+    (_req, res) => {
+      res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
+    },
+  );
+  return server;
 }
 
 /** Error listener of a socket being upgraded (a shared function: a closure would keep the upgrade's scope alive). */
