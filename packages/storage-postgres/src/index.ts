@@ -6,3 +6,5 @@ export { createPGliteDialect } from './pglite-dialect.js';
 export type { PGliteDialectOptions, PGliteLike } from './pglite-dialect.js';
 export { createPostgresPubSub } from './postgres-pubsub.js';
 export type { PgClientLike, PgNotification, PostgresPubSubOptions } from './postgres-pubsub.js';
+export { createPostgresDb } from './connect.js';
+export type { PgClientEvents, PgModuleLike, PgPoolLike, PostgresDb, PostgresDbOptions } from './connect.js';
