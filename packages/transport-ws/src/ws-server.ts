@@ -52,6 +52,12 @@ export async function createWsServer(options: WsServerOptions): Promise<WsServer
   const { chat } = options;
   const own = !options.server;
   const http: Server = options.server ?? createOwnServer(limits.handshakeTimeoutMs);
+  if (options.server && !(options.server.headersTimeout > 0 && options.server.headersTimeout <= SLOW_HEADERS_MS)) {
+    // the host's server decides how long a half-sent upgrade request may hold a socket
+    logger.warn('the attached HTTP server lets half-sent requests live long: set its headersTimeout (see docs/security.md)', {
+      headersTimeout: options.server.headersTimeout,
+    });
+  }
   const wss = new WebSocketServer({
     noServer: true,
     maxPayload: limits.maxFrameBytes,
@@ -240,6 +246,9 @@ function createOwnServer(handshakeMs: number): Server {
   );
   return server;
 }
+
+/** An attached server whose `headersTimeout` is above this gets a warning at start (Node's default is 60 s). */
+const SLOW_HEADERS_MS = 30_000;
 
 /** Error listener of a socket being upgraded (a shared function: a closure would keep the upgrade's scope alive). */
 function destroyOnError(this: Duplex): void {

@@ -4,6 +4,7 @@ import { createChat, createMemoryStore, type Chat } from '@parley/core';
 import { SUBPROTOCOL } from '@parley/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createWsServer, type WsServer } from '../src/index.js';
+import { createRecordingLogger } from './helpers.js';
 
 const cleanup: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
@@ -78,5 +79,20 @@ describe('handshake timeouts (any server)', () => {
     expect(r.closedAfterMs).not.toBeNull();
     expect(r.closedAfterMs!).toBeGreaterThanOrEqual(350);
     expect(r.closedAfterMs!).toBeLessThan(1500);
+  });
+});
+
+describe('attached server with Node\'s default timeouts', () => {
+  it('gets a warning naming headersTimeout; a server with a tight one does not', async () => {
+    const chat = createChat({ store: createMemoryStore() });
+    cleanup.push(() => chat.close());
+    const warned = async (server: Server) => {
+      const log = createRecordingLogger();
+      const ws = await createWsServer({ chat, server, origins: '*', authenticate: () => 'ana', logger: log.logger });
+      await ws.close();
+      return log.lines.some((l) => l.level === 'warn' && l.message.includes('headersTimeout'));
+    };
+    expect(await warned(createServer())).toBe(true);
+    expect(await warned(createServer({ headersTimeout: 5_000, requestTimeout: 10_000 }))).toBe(false);
   });
 });
