@@ -1,9 +1,8 @@
 import { createChat, type Chat } from '@parley/core';
 import { announceExpired, createRedisPresence, createRedisPubSub } from '@parley/pubsub-redis';
-import { createPostgresStore, migrate } from '@parley/storage-postgres';
+import { createPostgresDb, createPostgresStore, migrate, type PostgresDb } from '@parley/storage-postgres';
 import { createWsServer, type WsServer } from '@parley/transport-ws';
 import { Redis } from 'ioredis';
-import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import { verifyToken } from './auth.js';
 import type { NodeConfig } from './config.js';
@@ -18,19 +17,18 @@ export interface ClusterNode {
   close(): Promise<void>;
 }
 
-function openDb(config: NodeConfig): Kysely<unknown> {
-  const pool = new pg.Pool({ connectionString: config.databaseUrl, max: 10 });
-  pool.on('error', () => {}); // an idle client that died is replaced on next use
-  return new Kysely<unknown>({ dialect: new PostgresDialect({ pool }) });
+/** The pool: a connection Postgres terminates is reported and replaced, never fatal. */
+function openDb(config: NodeConfig): PostgresDb {
+  return createPostgresDb({ pg, url: config.databaseUrl, onError: () => {} });
 }
 
 /** Apply Parley's migrations to the configured database and schema. */
 export async function migrateDatabase(config: NodeConfig): Promise<void> {
-  const db = openDb(config);
+  const postgres = openDb(config);
   try {
-    await migrate({ db, schema: config.schema });
+    await migrate({ db: postgres.db, schema: config.schema });
   } finally {
-    await db.destroy();
+    await postgres.close();
   }
 }
 
@@ -40,7 +38,8 @@ export async function migrateDatabase(config: NodeConfig): Promise<void> {
  * connect to any of them (no sticky sessions).
  */
 export async function startNode(config: NodeConfig): Promise<ClusterNode> {
-  const db = openDb(config);
+  const postgres = openDb(config);
+  const { db } = postgres;
   if (config.migrate) await migrate({ db, schema: config.schema });
   const store = createPostgresStore({ db, schema: config.schema });
 
@@ -76,7 +75,7 @@ export async function startNode(config: NodeConfig): Promise<ClusterNode> {
         await presence.close();
         await pubsub.close();
         redis.disconnect();
-        await db.destroy();
+        await postgres.close();
       })();
       return closing;
     },

@@ -35,6 +35,10 @@ export async function seedChannels(chat: Chat): Promise<string[]> {
 /**
  * Greet a user who signed in for the first time: join them to the seeded channels and post a
  * system line in each, so a new user's inbox is not empty and others see who arrived.
+ *
+ * The line is the user's own action, so it is sent as the user: sending advances the sender's
+ * read watermark, so the notice is unread for everyone else and never for the user themself
+ * (written as the host user, every new user started with an unread badge per channel).
  */
 export async function welcomeNewUser(chat: Chat, userId: string, displayName: string): Promise<void> {
   const parley = chat.as(SEED_USER.id);
@@ -42,6 +46,6 @@ export async function welcomeNewUser(chat: Chat, userId: string, displayName: st
   for (const channel of channels.items) {
     if (channel.metadata.seeded !== true) continue;
     await chat.as(userId).join({ conversationId: channel.id });
-    await chat.systemMessage({ conversationId: channel.id, senderId: SEED_USER.id, text: `👋 ${displayName} joined #${channel.title ?? ''}` });
+    await chat.systemMessage({ conversationId: channel.id, senderId: userId, text: `👋 ${displayName} joined #${channel.title ?? ''}` });
   }
 }

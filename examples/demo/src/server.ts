@@ -170,7 +170,8 @@ export async function startDemoServer(options: DemoServerOptions): Promise<DemoS
     throw new HttpError(404, 'Not found.', 'NOT_FOUND');
   };
 
-  const server = createServer((req, res) => {
+  // half-sent requests (and upgrades) are dropped after 5 s; uploads get a minute
+  const server = createServer({ headersTimeout: 5_000, requestTimeout: 60_000, connectionsCheckingInterval: 1_000 }, (req, res) => {
     routes(req, res).catch((error: unknown) => {
       if (res.headersSent) {
         res.destroy();

@@ -69,7 +69,8 @@ export async function startHostApp(options: HostAppOptions): Promise<HostApp> {
   };
   const chat = createChat({ store: options.store });
 
-  const server = createServer((req, res) => {
+  // the host owns its HTTP timeouts: without these a half-sent upgrade holds a socket for 80–95 s
+  const server = createServer({ headersTimeout: 5_000, requestTimeout: 10_000, connectionsCheckingInterval: 1_000 }, (req, res) => {
     void (async () => {
       if (req.method === 'POST' && req.url === '/login') {
         const { username, password } = await readJson(req);

@@ -3,6 +3,7 @@ import EventEmitter from 'eventemitter3';
 import { z } from 'zod';
 import { commit, publish, type ChatEvents, type EngineContext } from './context.js';
 import { ChatError, invalidFromZod, toUnavailable } from './errors.js';
+import { installCallHousekeeping } from './handlers/calls.js';
 import { canSeePresence } from './handlers/users.js';
 import { checkBody } from './handlers/messages.js';
 import type { ChatHooks } from './hooks.js';
@@ -159,6 +160,7 @@ export function createChat(options: ChatOptions): Chat {
   let unlimited: EngineContext | undefined;
   const unlimitedCtx = () =>
     (unlimited ??= { ...ctx, limits: { ...ctx.limits, quotas: { conversationsCreated: null, membersAdded: null, metadataBytes: null } } });
+  installCallHousekeeping(ctx); // a member who leaves or is removed is dropped from a live call
   const typingState = new Map<string, number>();
   const announcePresence = async (userId: string, online: boolean, lastSeenAt: number | null) => {
     const presence: Presence = { userId, online, lastSeenAt };

@@ -52,9 +52,25 @@ export function isChatError(error: unknown, code?: ErrorCode): error is ChatErro
   );
 }
 
-/** An `INVALID` error listing the issues zod found. */
+/**
+ * The issues zod found, as `{ path, message }` (at most 20). `path` joins the keys with dots, and is
+ * `(root)` for the value itself; a key that is not allowed is reported at its own path
+ * (`params.colour`), one issue per key, so a client sees which key to drop.
+ */
+export function issuesFromZod(error: z.ZodError): Array<{ path: string; message: string }> {
+  const join = (path: readonly PropertyKey[]) => path.map(String).join('.') || '(root)';
+  return error.issues
+    .flatMap((i) =>
+      i.code === 'unrecognized_keys'
+        ? i.keys.map((key) => ({ path: join([...i.path, key]), message: `unknown key ${JSON.stringify(key).slice(0, 80)}` }))
+        : [{ path: join(i.path), message: i.message }],
+    )
+    .slice(0, 20);
+}
+
+/** An `INVALID` error listing the issues zod found (see {@link issuesFromZod}). */
 export function invalidFromZod(error: z.ZodError, what = 'input'): ChatError {
-  const issues = error.issues.slice(0, 20).map((i) => ({ path: i.path.map(String).join('.') || '(root)', message: i.message }));
+  const issues = issuesFromZod(error);
   const first = issues[0];
   const message = first ? `invalid ${what}: ${first.path}: ${first.message}` : `invalid ${what}`;
   return new ChatError('INVALID', message, { issues });

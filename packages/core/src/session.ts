@@ -9,7 +9,7 @@ import {
 import type { z } from 'zod';
 import { publish, type EngineContext } from './context.js';
 import { ChatError, errors, invalidFromZod, isChatError } from './errors.js';
-import { callHandlers } from './handlers/calls.js';
+import { callHandlers, loadCall } from './handlers/calls.js';
 import { conversationHandlers } from './handlers/conversations.js';
 import { messageHandlers } from './handlers/messages.js';
 import { readHandlers } from './handlers/reads.js';
@@ -123,11 +123,11 @@ class Session {
     const ctx = this.#ctx;
     const userId = this.userId;
     const p = parse(WireOpParams.signal, params, 'signal');
-    const call = await ctx.store.getCall(p.callId);
-    const live = call && (call.status === 'ringing' || call.status === 'active');
-    const me = call?.participants.find((x) => x.userId === userId);
-    const peer = call?.participants.find((x) => x.userId === p.to);
-    if (!call || !me) throw errors.notFound('call not found');
+    // the sender must be a current member; participants who left or were removed are dropped first
+    const call = await loadCall(ctx, p.callId, userId);
+    const live = call.status === 'ringing' || call.status === 'active';
+    const me = call.participants.find((x) => x.userId === userId)!;
+    const peer = call.participants.find((x) => x.userId === p.to);
     if (!live || !peer || p.to === userId || me.state !== 'joined' || (peer.state !== 'joined' && peer.state !== 'ringing')) {
       throw errors.forbidden('signalling is only relayed between participants of a live call');
     }

@@ -14,7 +14,8 @@ export const SUBPROTOCOL = 'parley.v1';
  * - `CONFLICT`: the operation clashes with the current state (already a member, call already ended...).
  * - `RATE_LIMITED`: too many requests; retry later.
  * - `UNAVAILABLE`: the store or another dependency failed; the operation may be retried.
- * - `TOO_LARGE`: a frame or payload exceeds a size limit.
+ * - `TOO_LARGE`: reserved, never sent by the Parley server (a field over a limit is `INVALID`; a frame
+ *   over the size limit closes the connection with close code 1009 instead of a reply).
  * - `INTERNAL`: a bug; report it.
  */
 export const ERROR_CODES = [

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { Kysely, PostgresDialect } from 'kysely';
+import { createPostgresDb } from './connect.js';
 import { migrate, migrateDown } from './migrations.js';
 
 const USAGE = `usage: parley-postgres <migrate|down> [--url postgres://user@host:port/db] [--schema name]
@@ -36,14 +36,16 @@ async function main(argv: string[]): Promise<number> {
   }
   const schema = options.get('schema');
   const { default: pg } = await import('pg');
-  const db = new Kysely<unknown>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: url, max: 1 }) }) });
+  // no statement timeout: building an index on a large table may take longer than any default
+  const postgres = createPostgresDb({ pg, url, max: 1, statementTimeoutMs: 0 });
+  const { db } = postgres;
   try {
     const report = command === 'migrate' ? await migrate({ db, ...(schema ? { schema } : {}) }) : await migrateDown({ db, ...(schema ? { schema } : {}) });
     const verb = command === 'migrate' ? 'applied' : 'reverted';
     console.log(report.executed.length ? `${verb}: ${report.executed.join(', ')}` : `nothing to do (${command === 'migrate' ? 'up to date' : 'nothing applied'})`);
     return 0;
   } finally {
-    await db.destroy();
+    await postgres.close();
   }
 }
 

@@ -8,3 +8,5 @@ export { createPostgresPubSub } from './postgres-pubsub.js';
 export type { PgClientLike, PgNotification, PostgresPubSubOptions } from './postgres-pubsub.js';
 export { DEFAULT_BATCHING } from './send-batcher.js';
 export type { BatchingOptions } from './send-batcher.js';
+export { createPostgresDb } from './connect.js';
+export type { PgClientEvents, PgModuleLike, PgPoolLike, PostgresDb, PostgresDbOptions } from './connect.js';

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Chat, ChatSession } from '@parley/core';
+import { issuesFromZod } from '@parley/core';
 import { CLOSE_CODES, PROTOCOL_VERSION, RequestEnvelope, WireOpParams, paramsSchemaOf, type Presence, type RequestId } from '@parley/protocol';
 import WebSocket, { type RawData } from 'ws';
 import { runAuthenticate } from './auth.js';
@@ -326,7 +327,7 @@ export class Connection implements FanoutTarget, PresenceWatcher {
     if (this.#limited(id)) return;
     const envelope = RequestEnvelope.safeParse(frame);
     if (!envelope.success) {
-      const issues = envelope.error.issues.slice(0, 20).map((i) => ({ path: i.path.map(String).join('.') || '(root)', message: i.message }));
+      const issues = issuesFromZod(envelope.error);
       this.#write(errorFrame(id, { code: 'INVALID', message: 'not a request frame: expected { id, op, params }', issues }));
       return;
     }

@@ -57,6 +57,14 @@ export interface WsLimits {
   maxConnectionsPerUser: number;
   /** Total open sockets on this server (authenticated or not); more are refused with HTTP 503. Default 100,000. */
   maxConnections: number;
+  /**
+   * Time an HTTP upgrade has to complete, from the first byte of the request to the switch to
+   * WebSocket (the `authenticate` hook included). A socket still upgrading after this is destroyed.
+   * When Parley owns the HTTP server (`port`), the server's `headersTimeout` and `requestTimeout` are
+   * set to this too, and its timeout check runs every second (Node's default lets a half-sent request
+   * live 80–95 s). With an attached `server`, the host sets those; see docs/security.md. Default 5 s.
+   */
+  handshakeTimeoutMs: number;
   /** Time a connection has to authenticate before it is closed with 4001. Default 10 s. */
   authTimeoutMs: number;
   /** Interval of server pings. Default 25 s. */
@@ -90,6 +98,7 @@ export const DEFAULT_WS_LIMITS: Readonly<WsLimits> = Object.freeze({
   maxInFlight: 32,
   maxConnectionsPerUser: 10,
   maxConnections: 100_000,
+  handshakeTimeoutMs: 5_000,
   authTimeoutMs: 10_000,
   heartbeatIntervalMs: 25_000,
   idleTimeoutMs: 60_000,

@@ -51,11 +51,13 @@ export async function createWsServer(options: WsServerOptions): Promise<WsServer
   const path = options.path ?? '/parley';
   const { chat } = options;
   const own = !options.server;
-  const http: Server =
-    options.server ??
-    createServer((_req, res) => {
-      res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
+  const http: Server = options.server ?? createOwnServer(limits.handshakeTimeoutMs);
+  if (options.server && !(options.server.headersTimeout > 0 && options.server.headersTimeout <= SLOW_HEADERS_MS)) {
+    // the host's server decides how long a half-sent upgrade request may hold a socket
+    logger.warn('the attached HTTP server lets half-sent requests live long: set its headersTimeout (see docs/security.md)', {
+      headersTimeout: options.server.headersTimeout,
     });
+  }
   const wss = new WebSocketServer({
     noServer: true,
     maxPayload: limits.maxFrameBytes,
@@ -121,6 +123,17 @@ export async function createWsServer(options: WsServerOptions): Promise<WsServer
 
   const accept = async (request: IncomingMessage, socket: Duplex, head: Buffer, url: URL): Promise<void> => {
     socket.on('error', destroyOnError);
+    // the hook may hang: an upgrade that has not switched protocols in time is dropped
+    const deadline = setTimeout(() => socket.destroy(), limits.handshakeTimeoutMs);
+    deadline.unref();
+    try {
+      await handshake(request, socket, head, url);
+    } finally {
+      clearTimeout(deadline);
+    }
+  };
+
+  const handshake = async (request: IncomingMessage, socket: Duplex, head: Buffer, url: URL): Promise<void> => {
     if (closing) return reject(socket, 503, 'shutting down');
     if (sockets + upgrading >= limits.maxConnections) return reject(socket, 503, 'too many connections');
     const origin = request.headers.origin;
@@ -218,6 +231,24 @@ export async function createWsServer(options: WsServerOptions): Promise<WsServer
     },
   };
 }
+
+/**
+ * The HTTP server Parley listens with when given `port`: it answers 404 to plain requests, and a
+ * request whose headers (or body) have not arrived within `handshakeMs` is answered 408 and closed.
+ * Node checks these timeouts on an interval (30 s by default); once a second keeps the bound tight.
+ */
+function createOwnServer(handshakeMs: number): Server {
+  const server = createServer(
+    { headersTimeout: handshakeMs, requestTimeout: handshakeMs, connectionsCheckingInterval: Math.min(1000, handshakeMs), keepAliveTimeout: handshakeMs },
+    (_req, res) => {
+      res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
+    },
+  );
+  return server;
+}
+
+/** An attached server whose `headersTimeout` is above this gets a warning at start (Node's default is 60 s). */
+const SLOW_HEADERS_MS = 30_000;
 
 /** Error listener of a socket being upgraded (a shared function: a closure would keep the upgrade's scope alive). */
 function destroyOnError(this: Duplex): void {

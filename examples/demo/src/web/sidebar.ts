@@ -114,7 +114,12 @@ function previewText(app: App, entry: InboxEntry): string {
   const last = entry.conversation.lastMessage;
   if (!last) return entry.conversation.kind === 'channel' ? 'Public channel' : 'No messages yet';
   if (last.deleted) return 'This message was deleted';
-  const who = last.senderId === app.me ? 'You: ' : entry.conversation.kind !== 'direct' ? `${app.users.name(last.senderId).split(' ')[0]}: ` : '';
+  // a notice is not a bubble from a person ("👋 Ana joined" is sent as Ana): no "You:" / "Ana:" prefix
+  const who =
+    last.kind === 'system' ? ''
+    : last.senderId === app.me ? 'You: '
+    : entry.conversation.kind !== 'direct' ? `${app.users.name(last.senderId).split(' ')[0]}: `
+    : '';
   const body =
     last.kind === 'image' ? '📷 Photo' + (last.text ? ` ${last.text}` : '')
     : last.kind === 'file' ? '📎 File' + (last.text ? ` ${last.text}` : '')

@@ -8,9 +8,16 @@ import type { Handlers } from './types.js';
 const LIVE: CallStatus[] = ['ringing', 'active'];
 const isLive = (call: Call) => LIVE.includes(call.status);
 
-/** Store the new call state; a final state also adds a `call` message to the timeline. */
-async function saveCall(ctx: EngineContext, actor: string, call: Call): Promise<Call> {
-  await commit(ctx, { draft: { type: 'call', conversationId: call.conversationId, actorId: actor, at: ctx.clock.now(), call } });
+/**
+ * Store the new call state; a final state also adds a `call` message to the timeline. With
+ * `requireActiveMember`, the store commits it only while that user is a current member (checked
+ * atomically with the append, so a removal racing an answer cannot let the answer in afterwards).
+ */
+async function saveCall(ctx: EngineContext, actor: string, call: Call, requireActiveMember?: string): Promise<Call> {
+  await commit(ctx, {
+    draft: { type: 'call', conversationId: call.conversationId, actorId: actor, at: ctx.clock.now(), call },
+    ...(requireActiveMember !== undefined ? { requireActiveMember } : {}),
+  });
   if (!isLive(call)) {
     const now = ctx.clock.now();
     await commit(ctx, {
@@ -75,11 +82,54 @@ function setState(call: Call, userId: string, state: CallParticipant['state'], n
   };
 }
 
-/** The call, with ringing that outlived the ring timeout turned into missed. */
-async function loadCall(ctx: EngineContext, callId: string, actor: string): Promise<Call> {
+/**
+ * The call the actor takes part in, as it stands now: ringing that outlived the ring timeout
+ * turned into missed, participants who are no longer members dropped. The actor must still be a
+ * member of the conversation (`FORBIDDEN` otherwise).
+ */
+export async function loadCall(ctx: EngineContext, callId: string, actor: string): Promise<Call> {
   const call = await ctx.store.getCall(callId);
   if (!call || !call.participants.some((p) => p.userId === actor)) throw errors.notFound('call not found');
-  return expireRinging(ctx, call);
+  await requireActive(ctx, call.conversationId, actor);
+  return dropDeparted(ctx, await expireRinging(ctx, call), actor);
+}
+
+const inCall = (p: CallParticipant) => p.state === 'joined' || p.state === 'ringing';
+
+/**
+ * Drop from a live call every participant who is no longer a member of its conversation (left or
+ * removed): joined becomes left, ringing becomes missed, and the call settles (a call left with
+ * fewer than two people ends; a ringing call its caller left is cancelled). `actor` is recorded as
+ * the event's actor.
+ */
+export async function dropDeparted(ctx: EngineContext, call: Call, actor: string): Promise<Call> {
+  if (!isLive(call) || !call.participants.some(inCall)) return call;
+  const active = new Set(await ctx.store.memberIds(call.conversationId));
+  const departed = call.participants.filter((p) => inCall(p) && !active.has(p.userId));
+  if (departed.length === 0) return call;
+  const now = ctx.clock.now();
+  let next = call;
+  for (const p of departed) next = setState(next, p.userId, p.state === 'joined' ? 'left' : 'missed', now);
+  next =
+    next.status === 'ringing' && !active.has(next.initiatorId)
+      ? finish({ ...next, status: 'cancelled' }, now)
+      : settle(next, now);
+  return saveCall(ctx, actor, next);
+}
+
+/**
+ * Keep live calls in step with membership: when a member leaves or is removed (an event committed
+ * by this process), drop them from the conversation's live call. Other processes repair the call
+ * lazily on its next operation ({@link loadCall}), so a crash between the two cannot leave them in.
+ */
+export function installCallHousekeeping(ctx: EngineContext): void {
+  ctx.emitter.on('event', (event) => {
+    if (event.type !== 'member.left') return;
+    void (async () => {
+      const call = await ctx.store.activeCall(event.conversationId);
+      if (call) await dropDeparted(ctx, call, event.actorId);
+    })().catch((error: unknown) => ctx.emitter.emit('error', error));
+  });
 }
 
 /** Mark participants who rang too long as missed (and the call, if nobody answered). */
@@ -141,7 +191,7 @@ export const callHandlers: Handlers<'startCall' | 'answerCall' | 'declineCall' |
     if (me.state === 'joined') return call;
     if (me.state !== 'ringing' && me.state !== 'left') throw new ChatError('CONFLICT', `you already ${me.state} this call`);
     const now = ctx.clock.now();
-    return saveCall(ctx, actor, settle(setState(call, actor, 'joined', now), now));
+    return saveCall(ctx, actor, settle(setState(call, actor, 'joined', now), now), actor);
   },
   async declineCall(ctx, actor, p) {
     const call = await loadCall(ctx, p.callId, actor);
@@ -149,18 +199,18 @@ export const callHandlers: Handlers<'startCall' | 'answerCall' | 'declineCall' |
     if (!isLive(call)) throw new ChatError('CONFLICT', `the call is ${call.status}`);
     if (me.state !== 'ringing') throw new ChatError('CONFLICT', 'only a ringing call can be declined');
     const now = ctx.clock.now();
-    return saveCall(ctx, actor, settle(setState(call, actor, 'declined', now), now));
+    return saveCall(ctx, actor, settle(setState(call, actor, 'declined', now), now), actor);
   },
   async endCall(ctx, actor, p) {
     const call = await loadCall(ctx, p.callId, actor);
     if (!isLive(call)) return call;
     const now = ctx.clock.now();
     if (call.status === 'ringing' && actor === call.initiatorId) {
-      return saveCall(ctx, actor, finish({ ...call, status: 'cancelled' }, now));
+      return saveCall(ctx, actor, finish({ ...call, status: 'cancelled' }, now), actor);
     }
     const me = call.participants.find((x) => x.userId === actor)!;
     if (me.state !== 'joined') throw new ChatError('CONFLICT', 'you are not in this call');
-    return saveCall(ctx, actor, settle(setState(call, actor, 'left', now), now));
+    return saveCall(ctx, actor, settle(setState(call, actor, 'left', now), now), actor);
   },
   async callHistory(ctx, actor, p) {
     const limit = p.limit ?? ctx.limits.defaultPageSize;

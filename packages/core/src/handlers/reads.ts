@@ -5,13 +5,14 @@ import { decodeCursor, encodeCursor, shape } from '../cursor.js';
 import { topics } from '../pubsub.js';
 import { requireActive, requireMembership, type Access } from '../rules.js';
 import type { InboxRow, MemberRecord } from '../store.js';
+import { usersAsSeenBy } from '../user-view.js';
 import type { Handlers } from './types.js';
 
 /** Inbox entries with the peer profile of direct conversations filled in (one batched user read). */
 async function toEntries(ctx: EngineContext, actor: string, rows: InboxRow[]): Promise<InboxEntry[]> {
   const peerIds = rows.flatMap((r) => r.conversation.directPair.filter((id) => id !== actor));
   const peers = new Map<string, User>();
-  if (peerIds.length > 0) for (const u of await ctx.store.getUsers([...new Set(peerIds)])) peers.set(u.id, u);
+  if (peerIds.length > 0) for (const u of await usersAsSeenBy(ctx, actor, await ctx.store.getUsers([...new Set(peerIds)]))) peers.set(u.id, u);
   return rows.map((r) => {
     const peerId = r.conversation.directPair.find((id) => id !== actor);
     return {

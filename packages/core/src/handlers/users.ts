@@ -4,15 +4,10 @@ import { errors } from '../errors.js';
 import { topics } from '../pubsub.js';
 import { requireUser } from '../rules.js';
 import type { EngineContext } from '../context.js';
+import { canSeePresence, usersAsSeenBy } from '../user-view.js';
 import type { Handlers } from './types.js';
 
-/** True when `viewer` may see `target`'s presence: a contact or a peer in a shared conversation, and no block either way. */
-export async function canSeePresence(ctx: EngineContext, viewer: string, target: string): Promise<boolean> {
-  if (viewer === target) return true;
-  if (await ctx.store.isBlockedEitherWay(viewer, target)) return false;
-  if (await ctx.store.getContact(viewer, target)) return true;
-  return ctx.store.sharesConversation(viewer, target);
-}
+export { canSeePresence };
 
 async function announceContact(ctx: EngineContext, contact: Contact, removed: boolean) {
   await publish(ctx, topics.user(contact.ownerId), { t: 'push', userId: contact.ownerId, push: { ev: 'contact', contact, removed } });
@@ -28,18 +23,20 @@ export const userHandlers: Handlers<
   'me' | 'updateProfile' | 'getUsers' | 'searchUsers' | 'presence' | 'listContacts' | 'setContact' | 'removeContact' | 'block' | 'unblock'
 > = {
   async me(ctx, actor) {
-    return requireUser(ctx, actor, 'acting user');
+    const [me] = await usersAsSeenBy(ctx, actor, [await requireUser(ctx, actor, 'acting user')]);
+    return me!;
   },
   async updateProfile(ctx, actor, p) {
     await requireUser(ctx, actor, 'acting user');
     if (Object.keys(p).length === 0) throw errors.invalid('nothing to change');
-    return ctx.store.upsertUser({ id: actor, ...p, now: ctx.clock.now() });
+    const [me] = await usersAsSeenBy(ctx, actor, [await ctx.store.upsertUser({ id: actor, ...p, now: ctx.clock.now() })]);
+    return me!;
   },
-  async getUsers(ctx, _actor, p) {
-    return ctx.store.getUsers([...new Set(p.ids)]);
+  async getUsers(ctx, actor, p) {
+    return usersAsSeenBy(ctx, actor, await ctx.store.getUsers([...new Set(p.ids)]));
   },
-  async searchUsers(ctx, _actor, p) {
-    return ctx.store.searchUsers({ query: p.query, limit: p.limit ?? ctx.limits.defaultPageSize });
+  async searchUsers(ctx, actor, p) {
+    return usersAsSeenBy(ctx, actor, await ctx.store.searchUsers({ query: p.query, limit: p.limit ?? ctx.limits.defaultPageSize }));
   },
   async presence(ctx, actor, p) {
     const ids = [...new Set(p.userIds)];
