@@ -96,6 +96,105 @@ describe('outbox items belong to the user who wrote them', () => {
     await again.open(group);
     await until(async () => expect((await serverMessages(server.chat, 'ana', group)).map((m) => [m.senderId, m.text, m.clientId])).toEqual([['ben', 'ben here', expect.any(String)], ['ana', 'ana offline', clientId]]));
   });
+
+  it('with the userId option, messages typed before the first connection are saved under that user and sent as them after a reload', async () => {
+    const shared = sharedLocalStorage();
+    await server.stop();
+    const ana = device(server, 'ana', 'ana-known', { storage: shared.outbox(), userId: 'ana' });
+    clients.push(ana);
+    const { clientId } = ana.send({ conversationId: group, text: 'saved before auth' });
+    await until(() => expect(JSON.parse(shared.data.get('outbox:ana') ?? '[]')).toMatchObject([{ clientId, userId: 'ana' }]));
+    ana.close();
+    await server.start();
+    const ben = device(server, 'ben', 'ben-known', { storage: shared.outbox(), userId: 'ben' });
+    clients.push(ben);
+    await ben.ready();
+    expect(ben.outbox.getSnapshot()).toEqual([]);
+    const again = device(server, 'ana', 'ana-known-2', { storage: shared.outbox(), userId: 'ana' });
+    clients.push(again);
+    await again.open(group);
+    await until(() => expect(again.outbox.getSnapshot()).toEqual([]));
+    expect((await serverMessages(server.chat, 'ben', group)).map((m) => [m.senderId, m.clientId])).toEqual([['ana', clientId]]);
+    expect(shared.data.has('outbox:ana')).toBe(false);
+  });
+
+  it('the token turns out to be another user than the userId option: the items stay parked for their user', async () => {
+    const shared = sharedLocalStorage();
+    await server.stop();
+    const c = device(server, 'ben', 'mismatch', { storage: shared.outbox(), userId: 'ana' }); // a ben token, app thought ana
+    clients.push(c);
+    const h = c.send({ conversationId: group, text: 'meant as ana' });
+    await until(() => shared.data.has('outbox:ana'));
+    await server.start();
+    await c.ready();
+    await expect(h.message).rejects.toMatchObject({ code: 'SIGNED_OUT' });
+    expect(c.userId).toBe('ben');
+    expect(c.outbox.getSnapshot()).toEqual([]);
+    await sleep(200);
+    expect(await serverMessages(server.chat, 'ben', group)).toEqual([]);
+    expect(JSON.parse(shared.data.get('outbox:ana')!)).toMatchObject([{ clientId: h.clientId, userId: 'ana', status: 'sending' }]);
+  });
+
+  it('switching users on one client (getToken now returns the next user): the first user\'s queued message is parked, not sent', async () => {
+    const shared = sharedLocalStorage();
+    server.tokens.set('ana-tok', 'ana');
+    server.tokens.set('ben-tok', 'ben');
+    let signedIn = 'ana-tok';
+    const c = device(server, 'ana', 'switch', { storage: shared.outbox(), getToken: () => signedIn });
+    clients.push(c);
+    await c.ready();
+    expect(c.userId).toBe('ana');
+    await server.stop();
+    await until(() => c.state === 'offline');
+    const h = c.send({ conversationId: group, text: 'ana, queued' });
+    // ana signs out in the host app, ben signs in; the old token is revoked
+    server.tokens.delete('ana-tok');
+    signedIn = 'ben-tok';
+    await server.start();
+    await until(() => c.state === 'ready' && c.userId === 'ben');
+    await expect(h.message).rejects.toMatchObject({ code: 'SIGNED_OUT' });
+    expect(c.outbox.getSnapshot()).toEqual([]);
+    const mine = c.send({ conversationId: group, text: 'ben, live' });
+    await mine.message;
+    expect((await serverMessages(server.chat, 'ben', group)).map((m) => [m.senderId, m.text])).toEqual([['ben', 'ben, live']]);
+    expect(JSON.parse(shared.data.get('outbox:ana')!)).toMatchObject([{ clientId: h.clientId, userId: 'ana' }]);
+  });
+
+  it('signOut(): parks the user\'s messages for their next sign-in, or removes them with discardOutbox; unbound ones are dropped', async () => {
+    const shared = sharedLocalStorage();
+    const ana = device(server, 'ana', 'so-1', { storage: shared.outbox() });
+    clients.push(ana);
+    await ana.ready();
+    await server.stop();
+    await until(() => ana.state === 'offline');
+    const kept = ana.send({ conversationId: group, text: 'kept' });
+    await ana.signOut();
+    await expect(kept.message).rejects.toMatchObject({ code: 'SIGNED_OUT' });
+    expect(ana.state).toBe('closed');
+    expect(JSON.parse(shared.data.get('outbox:ana')!)).toMatchObject([{ clientId: kept.clientId }]);
+
+    // a client that never authenticated: its message was only in memory, and signOut drops it
+    const early = device(server, 'ana', 'so-2', { storage: shared.outbox() });
+    clients.push(early);
+    const dropped = early.send({ conversationId: group, text: 'dropped' });
+    await early.signOut();
+    await expect(dropped.message).rejects.toMatchObject({ code: 'SIGNED_OUT' });
+    expect(JSON.parse(shared.data.get('outbox:ana')!).map((i: { clientId: string }) => i.clientId)).toEqual([kept.clientId]);
+
+    // a shared computer: signing out with discardOutbox removes what is left
+    const third = device(server, 'ana', 'so-3', { storage: shared.outbox(), userId: 'ana' });
+    clients.push(third);
+    await until(() => third.outbox.getSnapshot().length === 1);
+    await third.signOut({ discardOutbox: true });
+    expect(shared.data.has('outbox:ana')).toBe(false);
+    await server.start();
+    const fourth = device(server, 'ana', 'so-4', { storage: shared.outbox() });
+    clients.push(fourth);
+    await fourth.ready();
+    await sleep(200);
+    expect(fourth.outbox.getSnapshot()).toEqual([]);
+    expect(await serverMessages(server.chat, 'ana', group)).toEqual([]);
+  });
 });
 
 describe('outbox under a store outage', () => {
