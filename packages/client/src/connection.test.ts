@@ -240,13 +240,19 @@ describe('connection', () => {
       await vi.advanceTimersByTimeAsync(10_000);
     }
     expect(client.outbox.getSnapshot()[0]).toMatchObject({ status: 'sending', failures: 0 });
-    // a TIMEOUT (no reply) is transient too
-    await vi.advanceTimersByTimeAsync(16_000);
-    await vi.advanceTimersByTimeAsync(10_000);
+    // a TIMEOUT (no reply) is transient too: the in-flight attempt times out and is retried
+    const sendCount = () => ws.sent.filter((f) => f.op === 'send').length;
+    const nextSend = async () => {
+      const n0 = sendCount();
+      for (let i = 0; i < 60 && sendCount() === n0; i++) await vi.advanceTimersByTimeAsync(1000);
+      expect(sendCount()).toBeGreaterThan(n0);
+    };
+    await nextSend();
     expect(client.outbox.getSnapshot()[0]).toMatchObject({ status: 'sending', failures: 0 });
     ws.receive({ id: ws.last('send').id, ok: false, error: { code: 'INTERNAL', message: 'bug' } });
-    await vi.advanceTimersByTimeAsync(10_000);
+    await vi.advanceTimersByTimeAsync(0);
     expect(client.outbox.getSnapshot()[0]).toMatchObject({ status: 'sending', failures: 1 });
+    await nextSend();
     ws.receive({ id: ws.last('send').id, ok: false, error: { code: 'INTERNAL', message: 'bug' } });
     await expect(again.message).rejects.toMatchObject({ code: 'INTERNAL' });
     expect(client.outbox.getSnapshot()[0]).toMatchObject({ status: 'failed', failures: 2 });
