@@ -14,9 +14,10 @@ import type {
 import EventEmitter from 'eventemitter3';
 import { resolveBackoff, type BackoffOptions } from './backoff.js';
 import { Connection, type ConnectionState, type StateDetail } from './connection.js';
-import { ParleyError, isParleyError, isTransient } from './errors.js';
+import { ParleyError, isParleyError } from './errors.js';
 import { OP_NAMES, type Api, type ClientOpName, type RequestOptions } from './ops.js';
 import { memoryOutbox, type OutboxItem, type OutboxStorage, type SendParams } from './outbox.js';
+import { OutboxQueue } from './outbox-queue.js';
 import { TypingState, type PresenceSnapshot } from './state/ephemeral.js';
 import { InboxState, type InboxSnapshot } from './state/inbox.js';
 import { ConversationMessages, MessagesSnapshotBuilder, type MessagesSnapshot } from './state/messages.js';
@@ -38,8 +39,16 @@ export interface ClientOptions {
   getToken?: () => string | Promise<string>;
   /** The WebSocket class. Default: `globalThis.WebSocket` (browsers, Node >= 22). In Node 20 pass `WebSocket` from `ws`. */
   WebSocket?: WebSocketConstructor;
-  /** Where unacknowledged messages survive restarts. Default: {@link memoryOutbox}. */
+  /** Where unacknowledged messages survive restarts, per user. Default: {@link memoryOutbox}. */
   storage?: OutboxStorage;
+  /**
+   * The user this client is for, when the app knows it before connecting (it usually does: it
+   * got the token for them). With it, that user's saved outbox is loaded at once and messages
+   * sent before the first connection are saved. Without it, messages sent before the first
+   * authentication are held in memory only and belong to the user of that authentication.
+   * Either way a message is only ever sent as the user who wrote it.
+   */
+  userId?: string;
   /** For online/offline awareness: the browser `window` (the default when it exists); `null` disables it. */
   window?: WindowLike | null;
   /** Reconnect backoff (exponential, full jitter). */
@@ -52,8 +61,15 @@ export interface ClientOptions {
   messageWindow?: number;
   /** Page size of history reads. Default 50 (at most 200). */
   pageSize?: number;
-  /** Send attempts before a message becomes `failed`. Default 5. */
+  /**
+   * Failures with an uncertain outcome (`INTERNAL`, an unknown error) before a message becomes
+   * `failed`. Transient failures (`UNAVAILABLE`, `TIMEOUT`, `DISCONNECTED`, `RATE_LIMITED`, any
+   * error with `retryAfterMs`) never count; permanent ones (`INVALID`, `FORBIDDEN`, `NOT_FOUND`,
+   * `CONFLICT`, `TOO_LARGE`) fail the message at once. Default 5.
+   */
   maxSendAttempts?: number;
+  /** Backoff between send retries after a failure (full jitter). Default `{ baseMs: 250, capMs: 8000 }`. */
+  sendRetry?: Pick<BackoffOptions, 'baseMs' | 'capMs'>;
   /**
    * Tell the server when messages from others reached this device (`markDelivered`), however they
    * arrived: as pushes, through a sync (the inbox row's last message), `open()` or a resume. One
@@ -125,11 +141,6 @@ export interface SendHandle {
   message: Promise<Message>;
 }
 
-interface Waiter {
-  resolve(m: Message): void;
-  reject(e: Error): void;
-}
-
 const HISTORY_MAX = 200;
 /** Repair rounds in a row (about 20 s with the backoff) before rows the server does not return are given up on. */
 const MAX_REPAIR_ROUNDS = 10;
@@ -160,10 +171,8 @@ export class ParleyClient extends EventEmitter<ClientEvents> {
   readonly outbox: View<readonly OutboxItem[]>;
 
   readonly #conn: Connection;
-  readonly #storage: OutboxStorage;
   readonly #window: number;
   readonly #pageSize: number;
-  readonly #maxAttempts: number;
   readonly #autoDeliver: boolean;
   #me: string | null = null;
   #detail: StateDetail = {};
@@ -176,11 +185,7 @@ export class ParleyClient extends EventEmitter<ClientEvents> {
   readonly #typingViews = new Map<string, Cell<readonly string[]>>();
   readonly #presenceMap = new Map<string, Presence>();
   readonly #contactMap = new Map<string, Contact>();
-  #items: OutboxItem[] = [];
-  readonly #waiters = new Map<string, Waiter[]>();
-  #pumping = false;
-  #pumpTimer: ReturnType<typeof setTimeout> | undefined;
-  #saving: Promise<void> = Promise.resolve();
+  readonly #outbox: OutboxQueue;
   #syncTimer: ReturnType<typeof setTimeout> | undefined;
   /** Sync rounds in a row that failed or left a conversation behind; spaces out the next one. */
   #syncRetries = 0;
@@ -196,7 +201,6 @@ export class ParleyClient extends EventEmitter<ClientEvents> {
   /** Highest seq a `markDelivered` was scheduled or sent for, per conversation (each seq once). */
   readonly #delivering = new Map<string, number>();
   readonly #internalTimeoutMs: number;
-  readonly #outboxLoaded: Promise<void>;
 
   constructor(options: ClientOptions) {
     super();
@@ -207,10 +211,9 @@ export class ParleyClient extends EventEmitter<ClientEvents> {
       throw new ParleyError('INVALID', 'createClient: no global WebSocket here (Node < 22); pass { WebSocket } from the "ws" package');
     }
     const win = options.window === undefined ? (globalThis as { window?: WindowLike }).window : (options.window ?? undefined);
-    this.#storage = options.storage ?? memoryOutbox();
+    if (options.userId !== undefined && (typeof options.userId !== 'string' || options.userId === '')) throw new ParleyError('INVALID', 'createClient: userId must be a non-empty string');
     this.#window = Math.max(1, options.messageWindow ?? 200);
     this.#pageSize = Math.min(HISTORY_MAX, Math.max(1, options.pageSize ?? 50));
-    this.#maxAttempts = Math.max(1, options.maxSendAttempts ?? 5);
     this.#autoDeliver = options.autoDeliver ?? true;
     this.#internalTimeoutMs = options.requestTimeoutMs ?? 15_000;
 
@@ -218,7 +221,22 @@ export class ParleyClient extends EventEmitter<ClientEvents> {
     this.inbox = new Cell(() => this.#inboxState.snapshot(Date.now()));
     this.presence = new Cell(() => Object.freeze(Object.fromEntries(this.#presenceMap)));
     this.contacts = new Cell(() => Object.freeze([...this.#contactMap.values()]));
-    this.outbox = new Cell(() => Object.freeze(this.#items.slice()));
+    this.#outbox = new OutboxQueue({
+      storage: options.storage ?? memoryOutbox(),
+      owner: options.userId ?? null,
+      maxFailures: Math.max(1, options.maxSendAttempts ?? 5),
+      retry: resolveBackoff({ baseMs: 250, capMs: 8000, ...options.sendRetry }),
+      random: options.random ?? Math.random,
+      send: (params) => this.#conn.request<Message>('send', params),
+      sender: () => (this.#conn.state === 'ready' ? this.#conn.userId : null),
+      acked: (message) => this.#acked(message),
+      changed: (ids) => {
+        this.#changed('outbox');
+        for (const id of ids) this.#changed('messages', id);
+      },
+      error: (error) => this.#error(error),
+    });
+    this.outbox = new Cell(() => Object.freeze(this.#outbox.items.slice()));
     this.#typingState = new TypingState((id) => this.#changed('typing', id));
 
     const api: Record<string, unknown> = {};
@@ -241,29 +259,15 @@ export class ParleyClient extends EventEmitter<ClientEvents> {
         this.emit('state', state, detail);
         if (state === 'ready') {
           this.emit('ready', this.#me!);
-          void this.#pump();
+          this.#outbox.wake();
         }
-        if (state === 'auth_failed' || state === 'closed') {
-          for (const item of this.#items) if (item.status === 'sending') this.#rejectWaiters(item.clientId, new ParleyError(state === 'closed' ? 'CLOSED' : 'AUTH_FAILED', `client ${state}`));
-        }
+        if (state === 'auth_failed' || state === 'closed') this.#outbox.stopped(state === 'closed' ? 'CLOSED' : 'AUTH_FAILED', `client ${state}`);
       },
       onPush: (frame) => this.#onPush(frame),
       onOpen: (auth) => this.#serial(() => this.#resume(auth)),
       onError: (error) => this.#error(error),
     });
 
-    this.#outboxLoaded = this.#storage.load().then(
-      (items) => {
-        const known = new Set(this.#items.map((i) => i.clientId));
-        const loaded = items.filter((i) => !known.has(i.clientId));
-        if (loaded.length === 0) return;
-        this.#items = [...loaded, ...this.#items];
-        this.#changed('outbox');
-        for (const id of new Set(loaded.map((i) => i.conversationId))) this.#changed('messages', id);
-        void this.#pump();
-      },
-      (error: unknown) => this.#error(error),
-    );
     if (options.autoConnect !== false) this.connect();
   }
 
@@ -317,7 +321,7 @@ export class ParleyClient extends EventEmitter<ClientEvents> {
     let v = this.#msgViews.get(conversationId);
     if (!v) {
       const builder = new MessagesSnapshotBuilder();
-      const cell = new Cell(() => builder.build(this.#convs.get(conversationId), conversationId, this.#items, this.#me));
+      const cell = new Cell(() => builder.build(this.#convs.get(conversationId), conversationId, this.#outbox.items, this.#me));
       v = { cell, builder };
       this.#msgViews.set(conversationId, v);
     }
@@ -373,48 +377,38 @@ export class ParleyClient extends EventEmitter<ClientEvents> {
 
   /**
    * Send a message optimistically: it shows at once as `sending` in `messages(conversationId)`,
-   * goes out when connected, is retried across reconnects with the same clientId (the server
-   * deduplicates) and becomes `failed` after `maxSendAttempts` or on a permanent error.
+   * goes out when connected (one at a time, in the order sent), is retried across failures and
+   * reconnects with the same clientId (the server deduplicates), and becomes `failed` only on a
+   * permanent error or after `maxSendAttempts` uncertain ones. It is only ever sent as the user
+   * who wrote it (see {@link ClientOptions.userId}).
    */
   send(input: SendInput): SendHandle {
     const clientId = input.clientId ?? randomId();
-    const message = new Promise<Message>((resolve, reject) => {
-      const list = this.#waiters.get(clientId) ?? [];
-      list.push({ resolve, reject });
-      this.#waiters.set(clientId, list);
-    });
-    message.catch(() => {});
-    if (!this.#items.some((i) => i.clientId === clientId)) {
-      const item: OutboxItem = {
-        clientId,
-        conversationId: input.conversationId,
-        params: { ...input, clientId },
-        status: 'sending',
-        attempts: 0,
-        createdAt: Date.now(),
-        userId: this.#me,
-        error: null,
-      };
-      this.#setItems([...this.#items, item], item.conversationId);
-    }
-    void this.#pump();
-    return { clientId, message };
+    return { clientId, message: this.#outbox.add({ ...input, clientId }) };
   }
 
-  /** Retry a `failed` message with its original clientId. */
+  /** Retry a `failed` message with its original clientId (at its place in the queue). */
   resend(clientId: string): SendHandle {
-    const item = this.#items.find((i) => i.clientId === clientId);
-    if (!item) throw new ParleyError('NOT_FOUND', `no outbox message ${clientId}`);
-    this.#replaceItem({ ...item, status: 'sending', attempts: 0, error: null });
-    return this.send({ ...item.params, clientId });
+    const params = this.#outbox.resend(clientId);
+    return { clientId, message: this.#outbox.add(params) };
   }
 
   /** Drop a message from the outbox (a failed one the user gave up on). */
   discard(clientId: string): void {
-    const item = this.#items.find((i) => i.clientId === clientId);
-    if (!item) return;
-    this.#setItems(this.#items.filter((i) => i !== item), item.conversationId);
-    this.#rejectWaiters(clientId, new ParleyError('CLOSED', 'discarded'));
+    this.#outbox.discard(clientId);
+  }
+
+  /**
+   * The user signs out: close the client for good and settle their outbox. Pending `message`
+   * promises reject with `SIGNED_OUT`. Messages not yet sent stay saved for the user's next
+   * sign-in on this storage (sent then, as them), or are removed with `{ discardOutbox: true }`
+   * (a shared computer). Messages written before the client knew its user are dropped. Resolves
+   * when the storage is written; create a new client for the next user.
+   */
+  async signOut(options: { discardOutbox?: boolean } = {}): Promise<void> {
+    const settled = this.#outbox.signOut(options.discardOutbox === true);
+    this.close();
+    await settled;
   }
 
   /** Move the read watermark to `seq` (default: the conversation's last seq). Unread counts follow. */
@@ -428,10 +422,13 @@ export class ParleyClient extends EventEmitter<ClientEvents> {
     await this.request('typing', { conversationId, typing });
   }
 
-  /** Close the connection for good. Pending messages stay in the outbox storage. */
+  /**
+   * Close the connection for good. Pending messages stay in the outbox storage of their user
+   * (those written before the client knew its user are lost: they were only in memory).
+   */
   close(): void {
     clearTimeout(this.#syncTimer);
-    clearTimeout(this.#pumpTimer);
+    this.#outbox.close();
     for (const t of this.#deliverTimers.values()) clearTimeout(t);
     this.#deliverTimers.clear();
     this.#delivering.clear();
@@ -472,7 +469,7 @@ export class ParleyClient extends EventEmitter<ClientEvents> {
 
   /**
    * Internal requests (resume, gap fetches, syncs): sent while resuming; waits and retries when rate
-   * limited. They run while holding the ordered queue, so the whole call, retries included, is
+   * limited or told to come back (`retryAfterMs`). They run while holding the ordered queue, so the whole call, retries included, is
    * bounded by the request timeout: a TIMEOUT fails the step, and the repair round retries it.
    */
   async #req<R>(op: ClientOpName, params: unknown): Promise<R> {
@@ -483,7 +480,7 @@ export class ParleyClient extends EventEmitter<ClientEvents> {
       try {
         return await this.#conn.request<R>(op, params, { immediate: true, timeoutMs: left });
       } catch (error) {
-        if (!isParleyError(error, 'RATE_LIMITED') || attempt >= 5) throw error;
+        if (!isParleyError(error) || (error.code !== 'RATE_LIMITED' && error.retryAfterMs === undefined) || attempt >= 5) throw error;
         const wait = error.retryAfterMs ?? 250 * 2 ** attempt;
         if (wait >= deadline - Date.now()) throw error;
         await new Promise((r) => setTimeout(r, wait));
@@ -712,37 +709,44 @@ export class ParleyClient extends EventEmitter<ClientEvents> {
     } else this.#scheduleSync();
   }
 
-  /** Ask the server what changed since the cursor; its entries are the truth for unread counts. */
+  /**
+   * Ask the server what changed since the cursor; its entries are the truth for unread counts.
+   * A paged reply (`nextPage`) is followed with the same `since` until the last page; contacts
+   * come with the first page, and the cursor is kept only after the last one, so an interrupted
+   * round starts again from the old cursor.
+   */
   async #sync(): Promise<void> {
-    const res = await this.#req<SyncResult>('sync', this.#cursor === undefined ? {} : { since: this.#cursor });
-    if (res.reset) this.#inboxState.clear();
-    const { ahead, unsure } = this.#inboxState.applyEntries(res.entries);
-    this.#setContacts(res.contacts, res.reset);
-    this.#cursor = res.cursor;
-    // a row the server returned and the local one became is exact; one still ahead locally was
-    // computed before events we applied out of order: ask again until a row covers them
-    for (const e of res.entries) {
-      const id = e.conversation.id;
-      if (unsure.has(id)) this.#behind.add(id);
-      else if (!ahead.has(id)) this.#behind.delete(id);
-      this.#deliverEntry(id);
+    const since = this.#cursor;
+    let page: string | undefined;
+    let cursor: string;
+    for (let first = true; ; first = false) {
+      const res = await this.#req<SyncResult>('sync', { ...(since === undefined ? {} : { since }), ...(page === undefined ? {} : { page }) });
+      if (first && res.reset) this.#inboxState.clear();
+      const { ahead, unsure } = this.#inboxState.applyEntries(res.entries);
+      if (first) this.#setContacts(res.contacts, res.reset);
+      // a row the server returned and the local one became is exact; one still ahead locally was
+      // computed before events we applied out of order: ask again until a row covers them
+      for (const e of res.entries) {
+        const id = e.conversation.id;
+        if (unsure.has(id)) this.#behind.add(id);
+        else if (!ahead.has(id)) this.#behind.delete(id);
+        this.#deliverEntry(id);
+      }
+      this.#changed('inbox');
+      cursor = res.cursor;
+      const next = res.nextPage ?? null;
+      if (next === null) break;
+      if (next === page) throw new ParleyError('INTERNAL', 'sync: the server returned the same page again');
+      page = next;
     }
-    this.#changed('inbox');
+    this.#cursor = cursor;
   }
 
   /** The resume procedure, run after every (re)connect and authentication. */
   async #resume(auth: WireOpResults['auth']): Promise<void> {
     if (this.#me !== null && this.#me !== auth.userId) this.#forgetUser();
     this.#me = auth.userId;
-    await this.#outboxLoaded;
-    let dropped = false;
-    const items = this.#items.flatMap((i) => {
-      if (i.userId === null) return [{ ...i, userId: auth.userId }];
-      if (i.userId === auth.userId) return [i];
-      dropped = true;
-      return [];
-    });
-    if (dropped || items.some((i, n) => i !== this.#items[n])) this.#setItems(items);
+    await this.#outbox.authenticated(auth.userId);
     await this.#catchUpAll(false);
   }
 
@@ -819,80 +823,11 @@ export class ParleyClient extends EventEmitter<ClientEvents> {
 
   // ---------------------------------------------------------------- outbox
 
-  #setItems(items: OutboxItem[], conversationId?: string): void {
-    const before = this.#items;
-    this.#items = items;
-    this.#changed('outbox');
-    const touched = new Set<string>();
-    if (conversationId !== undefined) touched.add(conversationId);
-    else for (const i of [...before, ...items]) touched.add(i.conversationId);
-    for (const id of touched) this.#changed('messages', id);
-    const snapshot = items;
-    this.#saving = this.#saving.then(() => this.#storage.save(snapshot)).catch((error: unknown) => this.#error(error));
-  }
-
-  #replaceItem(item: OutboxItem): void {
-    this.#setItems(this.#items.map((i) => (i.clientId === item.clientId ? item : i)), item.conversationId);
-  }
-
-  #resolveWaiters(clientId: string, message: Message): void {
-    for (const w of this.#waiters.get(clientId) ?? []) w.resolve(message);
-    this.#waiters.delete(clientId);
-  }
-
-  #rejectWaiters(clientId: string, error: Error): void {
-    for (const w of this.#waiters.get(clientId) ?? []) w.reject(error);
-    this.#waiters.delete(clientId);
-  }
-
   /** The server has the message (ack or push, whichever came first): leave the outbox, show the confirmed message. */
   #acked(message: Message): void {
-    const clientId = message.clientId!;
     const conv = this.#convs.get(message.conversationId);
     if (conv?.loaded && conv.insert(message)) this.#changed('messages', message.conversationId);
-    if (this.#items.some((i) => i.clientId === clientId)) this.#setItems(this.#items.filter((i) => i.clientId !== clientId), message.conversationId);
-    this.#resolveWaiters(clientId, message);
-  }
-
-  /** Send outbox items one at a time, in order, while ready. */
-  async #pump(): Promise<void> {
-    if (this.#pumping) return;
-    this.#pumping = true;
-    try {
-      while (this.state === 'ready') {
-        const item = this.#items.find((i) => i.status === 'sending' && (i.userId === null || i.userId === this.#me));
-        if (!item) return;
-        if (!(await this.#attempt(item))) return;
-      }
-    } finally {
-      this.#pumping = false;
-    }
-  }
-
-  /** One send attempt; false when the pump should pause (transient failure). */
-  async #attempt(item: OutboxItem): Promise<boolean> {
-    const current: OutboxItem = { ...item, attempts: item.attempts + 1, userId: this.#me };
-    this.#replaceItem(current);
-    try {
-      const message = await this.#conn.request<Message>('send', current.params);
-      this.#acked(message);
-      return true;
-    } catch (error) {
-      const still = this.#items.find((i) => i.clientId === item.clientId);
-      if (!still) return true;
-      if (!isTransient(error) || current.attempts >= this.#maxAttempts) {
-        const e = isParleyError(error) ? error : new ParleyError('INTERNAL', String(error));
-        this.#replaceItem({ ...still, status: 'failed', error: { code: e.code, message: e.message } });
-        this.#rejectWaiters(item.clientId, e);
-        return true;
-      }
-      if (this.state === 'ready') {
-        const wait = (isParleyError(error) ? error.retryAfterMs : undefined) ?? 500 * 2 ** current.attempts;
-        clearTimeout(this.#pumpTimer);
-        this.#pumpTimer = setTimeout(() => void this.#pump(), wait);
-      }
-      return false;
-    }
+    this.#outbox.settle(message);
   }
 }
 

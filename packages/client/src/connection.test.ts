@@ -220,7 +220,7 @@ describe('connection', () => {
     client.close();
   });
 
-  it('send: failed after maxSendAttempts or a permanent error; resend retries with the same clientId', async () => {
+  it('send: a permanent error fails at once; uncertain errors count to maxSendAttempts; transient ones never do', async () => {
     const client = createClient({ ...base, token: 't', maxSendAttempts: 2 });
     await FakeSocket.all[0]!.handshake();
     const ws = FakeSocket.all[0]!;
@@ -233,11 +233,121 @@ describe('connection', () => {
     expect(again.clientId).toBe(h.clientId);
     await vi.advanceTimersByTimeAsync(0);
     expect(ws.last('send').params.clientId).toBe(h.clientId);
+    // twenty transient failures in a row: still sending, nothing counted
+    for (let n = 0; n < 20; n++) {
+      const code = n % 2 === 0 ? 'UNAVAILABLE' : 'RATE_LIMITED';
+      ws.receive({ id: ws.last('send').id, ok: false, error: { code, message: 'db', ...(code === 'RATE_LIMITED' ? { retryAfterMs: 100 } : {}) } });
+      await vi.advanceTimersByTimeAsync(10_000);
+    }
+    expect(client.outbox.getSnapshot()[0]).toMatchObject({ status: 'sending', failures: 0 });
+    // a TIMEOUT (no reply) is transient too: the in-flight attempt times out and is retried
+    const sendCount = () => ws.sent.filter((f) => f.op === 'send').length;
+    const nextSend = async () => {
+      const n0 = sendCount();
+      for (let i = 0; i < 60 && sendCount() === n0; i++) await vi.advanceTimersByTimeAsync(1000);
+      expect(sendCount()).toBeGreaterThan(n0);
+    };
+    await nextSend();
+    expect(client.outbox.getSnapshot()[0]).toMatchObject({ status: 'sending', failures: 0 });
+    ws.receive({ id: ws.last('send').id, ok: false, error: { code: 'INTERNAL', message: 'bug' } });
+    await vi.advanceTimersByTimeAsync(0);
+    expect(client.outbox.getSnapshot()[0]).toMatchObject({ status: 'sending', failures: 1 });
+    await nextSend();
+    ws.receive({ id: ws.last('send').id, ok: false, error: { code: 'INTERNAL', message: 'bug' } });
+    await expect(again.message).rejects.toMatchObject({ code: 'INTERNAL' });
+    expect(client.outbox.getSnapshot()[0]).toMatchObject({ status: 'failed', failures: 2 });
+    client.close();
+  });
+
+  it('send: new sends never cut the backoff short; retryAfterMs is honoured; order is kept', async () => {
+    const client = createClient({ ...base, token: 't', sendRetry: { baseMs: 1000, capMs: 1000 }, random: () => 0.999 });
+    const ws = FakeSocket.all[0]!;
+    await ws.handshake();
+    const first = client.send({ conversationId: 'c1', text: 'one' });
+    await vi.advanceTimersByTimeAsync(0);
+    const sends = () => ws.sent.filter((f) => f.op === 'send').map((f) => f.params.text);
     ws.receive({ id: ws.last('send').id, ok: false, error: { code: 'UNAVAILABLE', message: 'db' } });
-    await vi.advanceTimersByTimeAsync(2000);
-    ws.receive({ id: ws.last('send').id, ok: false, error: { code: 'UNAVAILABLE', message: 'db' } });
-    await expect(again.message).rejects.toMatchObject({ code: 'UNAVAILABLE' });
-    expect(client.outbox.getSnapshot()[0]).toMatchObject({ status: 'failed', attempts: 2 });
+    await vi.advanceTimersByTimeAsync(0);
+    // ten more sends during the backoff (~999 ms): none goes out, and the head is not retried early
+    for (let n = 0; n < 10; n++) {
+      client.send({ conversationId: 'c1', text: `later ${n}` });
+      await vi.advanceTimersByTimeAsync(90);
+    }
+    expect(sends()).toEqual(['one']);
+    await vi.advanceTimersByTimeAsync(200);
+    expect(sends()).toEqual(['one', 'one']);
+    // the server asks for 5 s: nothing before, the same head after
+    ws.receive({ id: ws.last('send').id, ok: false, error: { code: 'UNAVAILABLE', message: 'overloaded', retryAfterMs: 5000 } });
+    await vi.advanceTimersByTimeAsync(4990);
+    client.send({ conversationId: 'c1', text: 'even later' });
+    await vi.advanceTimersByTimeAsync(0);
+    expect(sends()).toEqual(['one', 'one']);
+    await vi.advanceTimersByTimeAsync(600);
+    expect(sends()).toEqual(['one', 'one', 'one']);
+    const ack = (text: string, seq: number) => {
+      const f = ws.last('send');
+      expect(f.params.text).toBe(text);
+      ws.receive({ id: f.id, ok: true, result: { conversationId: 'c1', seq, id: `m${seq}`, senderId: 'ana', kind: 'text', text, attachments: [], replyTo: null, mentions: [], reactions: {}, clientId: f.params.clientId, call: null, metadata: {}, pinned: false, createdAt: 1, editedAt: null, deletedAt: null } });
+    };
+    ack('one', 1);
+    await expect(first.message).resolves.toMatchObject({ seq: 1 });
+    for (let n = 0; n < 10; n++) {
+      await vi.advanceTimersByTimeAsync(0);
+      ack(`later ${n}`, n + 2);
+    }
+    await vi.advanceTimersByTimeAsync(0);
+    ack('even later', 12);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(sends().slice(3)).toEqual([...Array.from({ length: 10 }, (_, n) => `later ${n}`), 'even later']);
+    expect(client.outbox.getSnapshot()).toEqual([]);
+    client.close();
+  });
+
+  it('paged sync: follows nextPage with the same since, contacts from the first page, cursor kept only after the last page', async () => {
+    const client = createClient({ ...base, token: 't' });
+    let ws = FakeSocket.all[0]!;
+    ws.open();
+    ws.reply('auth', { userId: 'ana', protocol: 1, serverTime: 0 });
+    await vi.advanceTimersByTimeAsync(0);
+    const contact = { userId: 'ben', alias: null, blocked: false, createdAt: 1, user: null };
+    ws.reply('sync', { entries: [], contacts: [contact], cursor: 'c1', reset: true, nextPage: null });
+    await vi.advanceTimersByTimeAsync(0);
+    expect(client.state).toBe('ready');
+    // reconnect: three pages; the connection drops after the second, so the cursor stays c1
+    ws.close(1006, '');
+    await vi.advanceTimersByTimeAsync(1000);
+    ws = FakeSocket.all[1]!;
+    ws.open();
+    ws.reply('auth', { userId: 'ana', protocol: 1, serverTime: 0 });
+    await vi.advanceTimersByTimeAsync(0);
+    expect(ws.last('sync').params).toEqual({ since: 'c1' });
+    ws.reply('sync', { entries: [], contacts: [contact], cursor: 'c2', reset: false, nextPage: 'p2' });
+    await vi.advanceTimersByTimeAsync(0);
+    expect(ws.last('sync').params).toEqual({ since: 'c1', page: 'p2' });
+    ws.reply('sync', { entries: [], contacts: [], cursor: 'c2', reset: false, nextPage: 'p3' });
+    await vi.advanceTimersByTimeAsync(0);
+    expect(ws.last('sync').params).toEqual({ since: 'c1', page: 'p3' });
+    ws.close(1006, '');
+    await vi.advanceTimersByTimeAsync(1000);
+    ws = FakeSocket.all[2]!;
+    ws.open();
+    ws.reply('auth', { userId: 'ana', protocol: 1, serverTime: 0 });
+    await vi.advanceTimersByTimeAsync(0);
+    expect(ws.last('sync').params).toEqual({ since: 'c1' });
+    ws.reply('sync', { entries: [], contacts: [contact], cursor: 'c2', reset: false, nextPage: 'p2' });
+    await vi.advanceTimersByTimeAsync(0);
+    ws.reply('sync', { entries: [], contacts: [], cursor: 'c2', reset: false, nextPage: null });
+    await vi.advanceTimersByTimeAsync(0);
+    expect(client.state).toBe('ready');
+    expect(client.contacts.getSnapshot().map((c) => c.userId)).toEqual(['ben']);
+    expect(ws.sent.filter((f) => f.op === 'sync')).toHaveLength(2);
+    client.reconnect();
+    await vi.advanceTimersByTimeAsync(1000);
+    ws = FakeSocket.all[3]!;
+    ws.open();
+    ws.reply('auth', { userId: 'ana', protocol: 1, serverTime: 0 });
+    await vi.advanceTimersByTimeAsync(0);
+    expect(ws.last('sync').params).toEqual({ since: 'c2' });
     client.close();
   });
 });

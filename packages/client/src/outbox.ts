@@ -12,71 +12,101 @@ export interface OutboxItem {
   params: SendParams;
   /** `sending`: will be (re)tried; `failed`: gave up, see `resend`. */
   status: 'sending' | 'failed';
-  /** Attempts made so far. */
+  /** Attempts made so far, every kind of failure included. */
   attempts: number;
+  /**
+   * Failures that count towards `maxSendAttempts`: those whose outcome is uncertain (`INTERNAL`,
+   * an unknown error). Transient failures (`UNAVAILABLE`, `TIMEOUT`, `DISCONNECTED`,
+   * `RATE_LIMITED`, anything with `retryAfterMs`) never count.
+   */
+  failures: number;
   /** When the user sent it (ms since epoch, local clock). */
   createdAt: number;
-  /** The user it was sent as; null until the first authentication. Items of another user are dropped. */
+  /**
+   * The user who wrote it. The client sends an item only on a connection authenticated as this
+   * user. `null` only in memory, for a message written before the client knew its user (no
+   * `userId` option, not yet authenticated): such an item is never saved, and is bound to the
+   * user of the client's first authentication.
+   */
   userId: string | null;
   /** Why it failed, for `failed` items. */
   error: { code: string; message: string } | null;
 }
 
 /**
- * Where the outbox survives a page reload or a process restart. `load` is called once when the
- * client starts; `save` after every change with the complete list (it MUST replace, not append).
- * Implementations SHOULD NOT throw; a failing `save` is reported on the client's `error` event.
+ * Where the outbox survives a page reload or a process restart, kept per user: several users
+ * may sign in one after another on the same storage (a shared browser), and each user's list is
+ * theirs alone.
+ *
+ * - `load(userId)` MUST return the list last saved for `userId` (or `[]`), and never the items of
+ *   another user. The client calls it when it learns its user (the `userId` option, or the
+ *   first authentication as that user), and drops any item whose `userId` is not `userId`.
+ * - `save(userId, items)` is called after every change with that user's complete list: it MUST
+ *   replace that user's list, not append, and MUST leave other users' lists untouched. An empty
+ *   list may remove the user's entry.
+ *
+ * Implementations SHOULD NOT throw; a failing `load` or `save` is reported on the client's `error` event.
  */
 export interface OutboxStorage {
-  load(): Promise<OutboxItem[]>;
-  save(items: readonly OutboxItem[]): Promise<void>;
+  load(userId: string): Promise<OutboxItem[]>;
+  save(userId: string, items: readonly OutboxItem[]): Promise<void>;
 }
 
-/** The default: kept in memory, lost when the process ends. */
+/** The default: kept in memory (per user), lost when the process ends. */
 export function memoryOutbox(): OutboxStorage {
-  let saved: OutboxItem[] = [];
+  const saved = new Map<string, OutboxItem[]>();
   return {
-    load: async () => saved.slice(),
-    save: async (items) => {
-      saved = items.slice();
+    load: async (userId) => (saved.get(userId) ?? []).slice(),
+    save: async (userId, items) => {
+      if (items.length === 0) saved.delete(userId);
+      else saved.set(userId, items.slice());
     },
   };
 }
 
-function isItem(value: unknown): value is OutboxItem {
+/** A stored item of `userId` (older shapes get the fields they lack). */
+function itemOf(value: unknown, userId: string): OutboxItem[] {
   const v = value as Partial<OutboxItem> | null;
-  return typeof v === 'object' && v !== null && typeof v.clientId === 'string' && typeof v.conversationId === 'string' && typeof v.params === 'object';
+  if (typeof v !== 'object' || v === null || typeof v.clientId !== 'string' || typeof v.conversationId !== 'string' || typeof v.params !== 'object') return [];
+  if (v.userId !== userId) return [];
+  return [{ ...(v as OutboxItem), attempts: Number(v.attempts) || 0, failures: Number(v.failures) || 0 }];
+}
+
+/** Keep only well-formed items that belong to `userId`. */
+export function itemsOf(value: unknown, userId: string): OutboxItem[] {
+  return Array.isArray(value) ? value.flatMap((v) => itemOf(v, userId)) : [];
 }
 
 /**
- * Keep the outbox in `localStorage` under `key` (browsers). `localStorage` is only touched when
- * `load`/`save` run, so creating it during SSR is safe. Pass a `Storage` to use another one.
+ * Keep the outbox in `localStorage`, one entry per user under `key + ':' + encodeURIComponent(userId)`
+ * (browsers). `localStorage` is only touched when `load`/`save` run, so creating it during SSR is
+ * safe. Pass a `Storage` to use another one.
  */
 export function localStorageOutbox(key = 'parley.outbox', storage?: Pick<Storage, 'getItem' | 'setItem' | 'removeItem'>): OutboxStorage {
   const store = () => storage ?? (globalThis as { localStorage?: Storage }).localStorage;
+  const entry = (userId: string) => `${key}:${encodeURIComponent(userId)}`;
   return {
-    async load() {
-      const raw = store()?.getItem(key);
+    async load(userId) {
+      const raw = store()?.getItem(entry(userId));
       if (!raw) return [];
       try {
-        const parsed = JSON.parse(raw) as unknown;
-        return Array.isArray(parsed) ? parsed.filter(isItem) : [];
+        return itemsOf(JSON.parse(raw) as unknown, userId);
       } catch {
         return [];
       }
     },
-    async save(items) {
+    async save(userId, items) {
       const s = store();
       if (!s) return;
-      if (items.length === 0) s.removeItem(key);
-      else s.setItem(key, JSON.stringify(items));
+      if (items.length === 0) s.removeItem(entry(userId));
+      else s.setItem(entry(userId), JSON.stringify(items));
     },
   };
 }
 
 /**
- * Keep the outbox in IndexedDB, database `name`, one object store `outbox` holding the list under
- * one key (browsers). IndexedDB is only opened when `load`/`save` first run.
+ * Keep the outbox in IndexedDB, database `name`, one object store `outbox` holding each user's
+ * list under the key `['items', userId]` (browsers). IndexedDB is only opened when `load`/`save` first run.
  */
 export function indexedDbOutbox(name = 'parley', factory?: IDBFactory): OutboxStorage {
   let db: Promise<IDBDatabase> | undefined;
@@ -101,12 +131,12 @@ export function indexedDbOutbox(name = 'parley', factory?: IDBFactory): OutboxSt
         }),
     );
   return {
-    async load() {
-      const value = await run<unknown>('readonly', (s) => s.get('items'));
-      return Array.isArray(value) ? value.filter(isItem) : [];
+    async load(userId) {
+      return itemsOf(await run<unknown>('readonly', (s) => s.get(['items', userId])), userId);
     },
-    async save(items) {
-      await run('readwrite', (s) => s.put(JSON.parse(JSON.stringify(items)) as unknown, 'items'));
+    async save(userId, items) {
+      if (items.length === 0) await run('readwrite', (s) => s.delete(['items', userId]));
+      else await run('readwrite', (s) => s.put(JSON.parse(JSON.stringify(items)) as unknown, ['items', userId]));
     },
   };
 }

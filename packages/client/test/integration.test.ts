@@ -197,14 +197,14 @@ describe('against the real ws server (in-memory store)', () => {
     await server.stop();
     await until(() => first.state === 'offline');
     const { clientId } = first.send({ conversationId: dm.id, text: 'typed offline' });
-    await until(() => expect(JSON.parse(data.get('outbox') ?? '[]')).toHaveLength(1));
+    await until(() => expect(JSON.parse(data.get('outbox:ana') ?? '[]')).toHaveLength(1));
     first.close();
     await server.start();
     const second = device(server, 'ana', 'p2', { storage: localStorageOutbox('outbox', storage) });
     clients.push(second);
     await second.open(dm.id);
     await until(() => expect(second.messages(dm.id).getSnapshot().messages.map((m) => [m.clientId, m.status])).toEqual([[clientId, 'sent']]));
-    expect(data.has('outbox')).toBe(false);
+    expect(data.has('outbox:ana')).toBe(false);
     expect((await serverMessages(server.chat, 'ana', dm.id)).map((m) => m.clientId)).toEqual([clientId]);
   });
 });

@@ -149,7 +149,7 @@ export const OpParams = {
   /** Unread messages across all non-muted conversations. */
   unreadTotal: z.object({}).strict(),
   /** What changed since a cursor returned by an earlier sync (or everything without one). */
-  sync: z.object({ since: Cursor.optional() }).strict(),
+  sync: z.object({ since: Cursor.optional(), page: Cursor.optional() }).strict(),
   /** Full-text search in messages the acting user may see. */
   search: z
     .object({ query: safeString(200).min(1), conversationId: Id.optional(), ...page })
@@ -203,6 +203,8 @@ export interface SyncResult {
   cursor: string;
   /** True when the cursor was missing or too old: the lists are complete, drop local state. */
   reset: boolean;
+  /** More entries follow: call `sync` again with the same `since` and `page: nextPage`; null on the last page. */
+  nextPage: string | null;
 }
 
 /** What each operation returns. */

@@ -167,7 +167,7 @@ describe('receipts and snapshots', () => {
     c.insert(msg(1, 'ana'));
     c.insert(msg(2, 'ben'));
     c.applyReceipt(r('ben', 0, 0));
-    const item: OutboxItem = { clientId: 'x', conversationId: 'c1', params: { conversationId: 'c1', clientId: 'x', text: 'pending' }, status: 'sending', attempts: 0, createdAt: 5, userId: 'ana', error: null };
+    const item: OutboxItem = { clientId: 'x', conversationId: 'c1', params: { conversationId: 'c1', clientId: 'x', text: 'pending' }, status: 'sending', attempts: 0, failures: 0, createdAt: 5, userId: 'ana', error: null };
     const b = new MessagesSnapshotBuilder();
     const s1 = b.build(c, 'c1', [item], 'ana');
     expect(s1.messages.map((m) => [m.key, m.status])).toEqual([['k1', 'sent'], ['k2', null], ['x', 'sending']]);
