@@ -1,3 +1,4 @@
+import type { E2EPlan } from './e2e/section.js';
 import type { StoragePlan } from './storage/section.js';
 import type { Workload } from './workload.js';
 import { w1 } from './workload.js';
@@ -15,6 +16,8 @@ export interface ModePlan {
   mongoStorage: StoragePlan;
   /** Real-time: idle connections, fan-out members, 1:1 pairs, seconds per run, repetitions. */
   realtime: { idle: number; fanoutMembers: number; fanoutMessages: number; pairs: number; seconds: number; repetitions: number };
+  /** End to end over the wire (issue 14): closed and open loops, the home-grown baseline, the cluster row. */
+  e2e: E2EPlan;
 }
 
 /** CongoDB (`--mongo=congodb`) only shows that the MongoDB section runs: a small W1 and few samples in every mode. */
@@ -35,6 +38,7 @@ export function modePlan(mode: 'quick' | 'full'): ModePlan {
       mongo: w1(1 / 50),
       mongoStorage: small,
       realtime: { idle: 1000, fanoutMembers: 1000, fanoutMessages: 10, pairs: 50, seconds: 2, repetitions: 3 },
+      e2e: { levels: [10, 50, 200], seconds: 1.5, repetitions: 2, openSeconds: 2, openRepetitions: 1, lightRate: 500, deadlineMs: 1500, clusterPairs: 50 },
     };
   }
   return {
@@ -45,5 +49,6 @@ export function modePlan(mode: 'quick' | 'full'): ModePlan {
     mongo: w1(1),
     mongoStorage: { reads: { samples: 200, warmup: 10 }, sends: { concurrency: 8, seconds: 4, repetitions: 5 }, unreadUsers: 100 },
     realtime: { idle: 10_000, fanoutMembers: 1000, fanoutMessages: 30, pairs: 200, seconds: 5, repetitions: 5 },
+    e2e: { levels: [10, 50, 200], seconds: 5, repetitions: 5, openSeconds: 10, openRepetitions: 3, lightRate: 500, deadlineMs: 5000, clusterPairs: 200 },
   };
 }
