@@ -29,11 +29,11 @@ export const CONGO_PLAN: { workload: Workload; storage: StoragePlan } = {
 /** The quick (CI) and full (report) plans. */
 export function modePlan(mode: 'quick' | 'full'): ModePlan {
   if (mode === 'quick') {
-    const small: StoragePlan = { reads: { samples: 40, warmup: 4 }, sends: { concurrency: 8, seconds: 1, repetitions: 3 }, unreadUsers: 20 };
+    const small: StoragePlan = { reads: { samples: 40, warmup: 4 }, sends: { concurrency: 8, seconds: 1, repetitions: 3 }, unreadUsers: 20, heavyInbox: 1000 };
     return {
       server: w1(1 / 50),
       pglite: w1(1 / 50),
-      storage: small,
+      storage: { ...small, growth: { scale: 1 / 250, samples: 20, warmup: 2 } },
       pgliteStorage: small,
       mongo: w1(1 / 50),
       mongoStorage: small,
@@ -44,8 +44,8 @@ export function modePlan(mode: 'quick' | 'full'): ModePlan {
   return {
     server: w1(1),
     pglite: w1(1 / 20),
-    storage: { reads: { samples: 200, warmup: 10 }, sends: { concurrency: 8, seconds: 4, repetitions: 5 }, unreadUsers: 100 },
-    pgliteStorage: { reads: { samples: 60, warmup: 5 }, sends: { concurrency: 8, seconds: 2, repetitions: 3 }, unreadUsers: 30 },
+    storage: { reads: { samples: 200, warmup: 10 }, sends: { concurrency: 8, seconds: 4, repetitions: 5 }, unreadUsers: 100, heavyInbox: 10_000, growth: { scale: 1 / 10, samples: 100, warmup: 5 } },
+    pgliteStorage: { reads: { samples: 60, warmup: 5 }, sends: { concurrency: 8, seconds: 2, repetitions: 3 }, unreadUsers: 30, heavyInbox: 10_000 },
     mongo: w1(1),
     mongoStorage: { reads: { samples: 200, warmup: 10 }, sends: { concurrency: 8, seconds: 4, repetitions: 5 }, unreadUsers: 100 },
     realtime: { idle: 10_000, fanoutMembers: 1000, fanoutMessages: 30, pairs: 200, seconds: 5, repetitions: 5 },

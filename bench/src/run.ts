@@ -15,7 +15,7 @@ import { mongoStorage } from './mongo/section.js';
 import type { RealtimeStore } from './realtime/messages.js';
 import { serverSql } from './db/sql.js';
 import { targetsChart } from './report/chart.js';
-import { renderMarkdown } from './report/markdown.js';
+import { renderMarkdown, summaryMarkdown, table } from './report/markdown.js';
 import type { RunResult } from './report/markdown.js';
 import type { SectionResult } from './report/model.js';
 import { section } from './report/model.js';
@@ -99,6 +99,10 @@ async function main(): Promise<void> {
     if (s.skipped) log(`  SKIP ${s.title}: ${s.skipped}`);
     else if (s.targets.length === 0) log(`  RAN  ${s.title}`);
   }
+  log('');
+  // The end-to-end tables are what the issue-14 figures are read from: print them whole.
+  for (const t of run.sections.find((s) => s.id === 'e2e')?.tables ?? []) log(table(t));
+  log(summaryMarkdown(run));
   if (options.write) {
     const dir = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'results');
     await mkdir(dir, { recursive: true });
