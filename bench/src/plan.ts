@@ -38,7 +38,7 @@ export function modePlan(mode: 'quick' | 'full'): ModePlan {
       mongo: w1(1 / 50),
       mongoStorage: small,
       realtime: { idle: 1000, fanoutMembers: 1000, fanoutMessages: 10, pairs: 50, seconds: 2, repetitions: 3 },
-      e2e: { levels: [10, 50, 200], seconds: 1.5, repetitions: 2, openSeconds: 2, openRepetitions: 1, lightRate: 500, deadlineMs: 1500, clusterPairs: 50 },
+      e2e: { levels: [10, 50, 200], seconds: 1, repetitions: 2, openSeconds: 1.5, openRepetitions: 1, lightRate: 500, deadlineMs: 1000, clusterPairs: 50 },
     };
   }
   return {

@@ -64,11 +64,11 @@ export async function e2eSection(pgUrl: string, pgAnswers: boolean, plan: E2EPla
     for (let i = 0; i < LOADERS; i++) loaders.push(spawnChild('../realtime/client-proc.ts', []));
     const closedTargets = [servers.memory, servers.postgres, servers.homegrown];
     for (const pairs of plan.levels) {
-      for (const t of closedTargets) await openLoops(loaders, t, pairs);
+      await Promise.all(closedTargets.map((t) => openLoops(loaders, t, pairs)));
       await alternate(closedTargets, plan.repetitions, async (t) => {
         record(runs, t, `closed ${pairs}`, await runLoops(loaders, t, { mode: 'closed', pairs, seconds: plan.seconds, rate: 0, deadlineMs: plan.deadlineMs }));
       });
-      for (const t of closedTargets) await closeLoops(loaders, t);
+      await Promise.all(closedTargets.map((t) => closeLoops(loaders, t)));
       const line = closedTargets.map((t) => {
         const r = runs.get(t.name)!.get(`closed ${pairs}`)!;
         return `${t.name} ${Math.round(median(r.map((x) => x.perSecond)))}/s p50 ${round(median(r.map((x) => x.latency.p50)))} ms`;
@@ -81,22 +81,22 @@ export async function e2eSection(pgUrl: string, pgAnswers: boolean, plan: E2EPla
     const peak = peakOf('postgres');
     const overload = Math.max(1, Math.round(3 * peak));
     const openTargets = [servers.postgres, servers.homegrown];
-    for (const t of openTargets) await openLoops(loaders, t, maxPairs);
+    await Promise.all(openTargets.map((t) => openLoops(loaders, t, maxPairs)));
     for (const rate of [plan.lightRate, overload]) {
       await alternate(openTargets, plan.openRepetitions, async (t) => {
         record(runs, t, `open ${rate}`, await runLoops(loaders, t, { mode: 'open', pairs: maxPairs, seconds: plan.openSeconds, rate, deadlineMs: plan.deadlineMs }));
       });
       log(`  open loop ${rate} msgs/s: ${openTargets.map((t) => `${t.name} goodput ${Math.round(median(runs.get(t.name)!.get(`open ${rate}`)!.map((x) => x.perSecond)))}/s`).join('; ')}`);
     }
-    for (const t of openTargets) await closeLoops(loaders, t);
+    await Promise.all(openTargets.map((t) => closeLoops(loaders, t)));
 
-    if (servers.cluster) {
-      const pair = [servers.postgres, servers.cluster];
-      for (const t of pair) await openLoops(loaders, t, plan.clusterPairs);
+    if (servers.cluster && servers.busNode) {
+      const pair = [servers.postgres, servers.busNode, servers.cluster];
+      await Promise.all(pair.map((t) => openLoops(loaders, t, plan.clusterPairs)));
       await alternate(pair, plan.repetitions, async (t) => {
         record(runs, t, `cluster ${plan.clusterPairs}`, await runLoops(loaders, t, { mode: 'closed', pairs: plan.clusterPairs, seconds: plan.seconds, rate: 0, deadlineMs: plan.deadlineMs }));
       });
-      for (const t of pair) await closeLoops(loaders, t);
+      await Promise.all(pair.map((t) => closeLoops(loaders, t)));
     }
     e2eReport(out, { plan, runs, servers, peak, homegrownPeak: peakOf('homegrown'), overload, loaders: LOADERS });
   } finally {

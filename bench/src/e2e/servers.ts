@@ -20,6 +20,8 @@ export interface E2EServers {
   homegrown: LoopTarget;
   /** Two Parley nodes over Redis: senders on node 0, receivers on node 1 (so every message crosses the bus). */
   cluster: LoopTarget | null;
+  /** One Parley node with the Redis bus (what examples/cluster calls 1 node): the bus's cost without a second process. */
+  busNode: LoopTarget | null;
   /** Why there is no cluster. */
   clusterSkipped?: string;
   stop(): Promise<void>;
@@ -72,12 +74,15 @@ export async function startServers(pgUrl: string, pairs: number, clusterPairs: n
     ]);
     log(`  e2e servers ready in ${Math.round((Date.now() - t) / 100) / 10}s`);
     let cluster: LoopTarget | null = null;
+    let busNode: LoopTarget | null = null;
     let clusterSkipped: string | undefined;
     if (await listening(6379)) {
       const shared: ServerOptions = { load: true, schema: `parley_cl_${process.pid}`, redisPrefix: `parley-bench-${process.pid}:` };
       const node0 = await start(['parley', '0', String(clusterPairs), 'postgres', JSON.stringify({ ...shared, owner: true })], env, children);
       const node1 = await start(['parley', '0', '0', 'postgres', JSON.stringify({ ...shared, owner: false })], env, children);
       cluster = { ...target('cluster', '2 Parley nodes over Redis (Postgres store)', 'parley', node0), receiverPort: node1.ready.port, procs: [node0.proc, node1.proc] };
+      const single = await start(['parley', '0', String(clusterPairs), 'postgres', JSON.stringify({ load: true, redisPrefix: `parley-bench-${process.pid}-one:` })], env, children);
+      busNode = target('busNode', '1 Parley node over Redis (Postgres store)', 'parley', single);
     } else {
       clusterSkipped = 'no Redis on 127.0.0.1:6379';
     }
@@ -86,6 +91,7 @@ export async function startServers(pgUrl: string, pairs: number, clusterPairs: n
       postgres: target('postgres', 'Parley, Postgres store', 'parley', postgres),
       homegrown: target('homegrown', 'home-grown Socket.IO 4 + pg (seed 000)', 'homegrown', homegrown),
       cluster,
+      busNode,
       ...(clusterSkipped ? { clusterSkipped } : {}),
       stop,
     };
