@@ -32,20 +32,40 @@ export interface LoopRun {
   cpuPer1000: number;
   /** Offered messages per second (open loop) or 0. */
   offered: number;
+  /** SQL statements the server sent to Postgres per message received (each a round trip). */
+  roundTripsPerMessage: number;
 }
 
 const group = (t: LoopTarget) => `loop-${t.name}`;
 const share = <T>(list: T[], loaders: number, i: number) => list.filter((_, j) => j % loaders === i);
 
-async function cpuMs(procs: ChildProcess[]): Promise<number> {
-  const readings = await Promise.all(
+/** CPU ms (user + system) and SQL round trips so far, summed over the processes. */
+async function readings(procs: ChildProcess[]): Promise<{ cpu: number; sql: number }> {
+  const all = await Promise.all(
     procs.map((p) => {
       const wait = nextMessage<ServerCpu>(p, (m) => m.type === 'cpu', TIMEOUT);
       p.send({ type: 'cpu' });
       return wait;
     }),
   );
-  return readings.reduce((a, c) => a + (c.user + c.system) / 1000, 0);
+  return { cpu: all.reduce((a, c) => a + (c.user + c.system) / 1000, 0), sql: all.reduce((a, c) => a + c.sqlRoundTrips, 0) };
+}
+
+const cpuMs = async (procs: ChildProcess[]) => (await readings(procs)).cpu;
+
+/**
+ * Wait until the target's processes are idle (under 10% of a core over 250 ms), at most `maxMs`:
+ * after an overloaded open-loop run a server may still be working off its backlog, which would
+ * otherwise steal CPU from the next server's run.
+ */
+export async function settle(target: LoopTarget, maxMs: number): Promise<number> {
+  const start = Date.now();
+  for (;;) {
+    const before = await cpuMs(target.procs);
+    await new Promise((r) => setTimeout(r, 250));
+    const busy = (await cpuMs(target.procs)) - before;
+    if (busy < 25 || Date.now() - start > maxMs) return Date.now() - start;
+  }
 }
 
 /** Open `pairs` pairs on `target` across the load generators. */
@@ -93,7 +113,7 @@ export async function runLoops(
   target: LoopTarget,
   spec: { mode: 'closed' | 'open'; pairs: number; seconds: number; rate: number; deadlineMs: number },
 ): Promise<LoopRun> {
-  const before = await cpuMs(target.procs);
+  const before = await readings(target.procs);
   const reports = (await Promise.all(
     loaders.map((l, i) => {
       const mine = share(Array.from({ length: spec.pairs }, (_, j) => j), loaders.length, i).length;
@@ -102,7 +122,8 @@ export async function runLoops(
       return wait;
     }),
   )) as Array<{ stats: LoopStats }>;
-  const cpu = (await cpuMs(target.procs)) - before;
+  const after = await readings(target.procs);
+  const cpu = after.cpu - before.cpu;
   const stats = sumStats(reports.map((r) => r.stats));
   return {
     stats,
@@ -110,5 +131,6 @@ export async function runLoops(
     latency: latency(stats.latencies),
     cpuPer1000: stats.received > 0 ? cpu / (stats.received / 1000) : Number.NaN,
     offered: spec.mode === 'open' ? spec.rate : 0,
+    roundTripsPerMessage: stats.received > 0 ? (after.sql - before.sql) / stats.received : Number.NaN,
   };
 }

@@ -11,7 +11,7 @@ import { section } from '../report/model.js';
 import { spawnChild, stopChild } from '../realtime/procs.js';
 import { median, round } from '../stats.js';
 import type { LoopRun, LoopTarget } from './driver.js';
-import { closeLoops, openLoops, runLoops } from './driver.js';
+import { closeLoops, openLoops, runLoops, settle } from './driver.js';
 import { e2eReport } from './report.js';
 import { startServers } from './servers.js';
 
@@ -85,6 +85,8 @@ export async function e2eSection(pgUrl: string, pgAnswers: boolean, plan: E2EPla
     for (const rate of [plan.lightRate, overload]) {
       await alternate(openTargets, plan.openRepetitions, async (t) => {
         record(runs, t, `open ${rate}`, await runLoops(loaders, t, { mode: 'open', pairs: maxPairs, seconds: plan.openSeconds, rate, deadlineMs: plan.deadlineMs }));
+        // Let a backlog drain before the other server's run (bounded).
+        await settle(t, 30_000);
       });
       log(`  open loop ${rate} msgs/s: ${openTargets.map((t) => `${t.name} goodput ${Math.round(median(runs.get(t.name)!.get(`open ${rate}`)!.map((x) => x.perSecond)))}/s`).join('; ')}`);
     }

@@ -13,6 +13,7 @@ import { Server as SocketIOServer } from 'socket.io';
 import { SEED_SCHEMA, seedSend } from '../db/seed000.js';
 import { serverSql } from '../db/sql.js';
 import type { Sql } from '../db/sql.js';
+import { countRoundTrip } from './round-trips.js';
 
 /** Pair i: users `a<i>` / `b<i>` and one individual chat; ids are derived from the names. */
 async function createPairs(sql: Sql, pairs: number): Promise<string[]> {
@@ -30,7 +31,7 @@ async function createPairs(sql: Sql, pairs: number): Promise<string[]> {
 
 /** Attach the home-grown server to `server`; resolves with the pairs' chat ids and a close function. */
 export async function homegrownServer(server: http.Server, pairs: number): Promise<{ pairIds: string[]; close(): Promise<void> }> {
-  const sql = serverSql(process.env.PARLEY_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test', 10);
+  const sql = serverSql(process.env.PARLEY_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test', 10, countRoundTrip);
   const pairIds = await createPairs(sql, pairs);
   const io = new SocketIOServer(server, { transports: ['websocket'], serveClient: false });
   io.use((socket, next) => {

@@ -22,6 +22,8 @@ export interface ServerCpu {
   type: 'cpu';
   user: number;
   system: number;
+  /** SQL statements sent to the database so far (see round-trips.ts). */
+  sqlRoundTrips: number;
 }
 
 /** The store behind a Parley server child: in memory, the Postgres server at `PARLEY_PG_URL`, or PGlite. */

@@ -13,6 +13,7 @@ import type WebSocket from 'ws';
 import { Server as SocketIOServer } from 'socket.io';
 import type { RealtimeStore, ServerCpu, ServerKind, ServerMemory, ServerOptions, ServerReady } from './messages.js';
 import { homegrownServer } from './homegrown-server.js';
+import { sqlRoundTrips } from './round-trips.js';
 import { openStore } from './store.js';
 import type { OpenedStore } from './store.js';
 
@@ -155,7 +156,7 @@ process.on('message', (msg: { type: string }) => {
   if (msg.type === 'memory') void memory().then((m) => process.send!(m));
   if (msg.type === 'cpu') {
     const c = process.cpuUsage();
-    const cpu: ServerCpu = { type: 'cpu', user: c.user, system: c.system };
+    const cpu: ServerCpu = { type: 'cpu', user: c.user, system: c.system, sqlRoundTrips: sqlRoundTrips.count };
     process.send!(cpu);
   }
   if (msg.type === 'exit') exit();

@@ -1,6 +1,7 @@
 import type { ChatStore } from '@parley/core';
 import type { Sql } from '../db/sql.js';
 import type { RealtimeStore } from './messages.js';
+import { countRoundTrip } from './round-trips.js';
 
 /** A store for the Parley server child, and how to clean up after it. */
 export interface OpenedStore {
@@ -32,7 +33,7 @@ export async function openStore(kind: RealtimeStore, options: { schema?: string;
   }
   const schema = options.schema ?? `parley_rt_${process.pid}`;
   const owner = options.owner ?? true;
-  const db = await sql.kysely();
+  const db = await sql.kysely(countRoundTrip);
   if (owner) {
     await sql.exec(`drop schema if exists ${schema} cascade`);
     await migrate({ db, schema });

@@ -49,6 +49,8 @@ function paths(base: Fixture): Path[] {
   ];
 }
 
+const scaleText = (scale: number) => (scale >= 1 ? String(scale) : `1/${Math.round(1 / scale)}`);
+
 /** Time `fns` for every sample, rotating which goes first. */
 async function rotateSamples(fns: Array<(i: number) => Promise<unknown>>, samples: number, warmup: number): Promise<Latency[]> {
   for (let i = 0; i < warmup; i++) for (const fn of fns) await fn(i);
@@ -80,7 +82,7 @@ export async function measureGrowth(url: string, plan: GrowthPlan, out: SectionR
       fixtures.push(await buildFixture(sql, grown(plan.scale, k === 0 ? 1 : 10), () => undefined));
     }
     const [base, big] = fixtures as [Fixture, Fixture];
-    log(`  growth: W1 at ${plan.scale} (${totalMessages(base.workload).toLocaleString('en-US')} messages) and ×10 (${totalMessages(big.workload).toLocaleString('en-US')}) loaded`);
+    log(`  growth: W1 at ${scaleText(plan.scale)} (${totalMessages(base.workload).toLocaleString('en-US')} messages) and ×10 (${totalMessages(big.workload).toLocaleString('en-US')}) loaded`);
     const rows: Array<Array<string | number>> = [];
     for (const [name, parley, seed] of paths(base)) {
       const [p1, p10, s1, s10] = await rotateSamples([(i) => parley(base, i), (i) => parley(big, i), (i) => seed(base, i), (i) => seed(big, i)], plan.samples, plan.warmup);
@@ -95,7 +97,7 @@ export async function measureGrowth(url: string, plan: GrowthPlan, out: SectionR
       );
     }
     out.tables.push({
-      title: `Read paths when the history grows 10× (W1 at ${plan.scale}: ${totalMessages(base.workload).toLocaleString('en-US')} vs ${totalMessages(big.workload).toLocaleString('en-US')} messages; same users, conversations and samples; ${plan.samples} samples, order rotating), p50 ms`,
+      title: `Read paths when the history grows 10× (W1 at ${scaleText(plan.scale)}: ${totalMessages(base.workload).toLocaleString('en-US')} vs ${totalMessages(big.workload).toLocaleString('en-US')} messages; same users, conversations and samples; ${plan.samples} samples, order rotating), p50 ms`,
       head: ['read path', 'Parley W1', 'Parley W1 ×10', 'Parley growth', 'seed 000 W1', 'seed 000 W1 ×10', 'seed 000 growth'],
       rows,
     });
