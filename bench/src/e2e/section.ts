@@ -77,7 +77,7 @@ export async function e2eSection(pgUrl: string, pgAnswers: boolean, plan: E2EPla
     }
 
     // Saturation: the closed-loop peak of Parley on Postgres; offer 3× that.
-    const peakOf = (name: string) => Math.max(...[...runs.get(name)!.values()].map((r) => median(r.map((x) => x.perSecond))));
+    const peakOf = (name: string) => Math.max(...plan.levels.map((pairs) => median(runs.get(name)!.get(`closed ${pairs}`)!.map((x) => x.perSecond))));
     const peak = peakOf('postgres');
     const overload = Math.max(1, Math.round(3 * peak));
     const openTargets = [servers.postgres, servers.homegrown];
