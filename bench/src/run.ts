@@ -1,6 +1,6 @@
 /**
  * `npm run bench` (quick) / `npm run bench:full`: Parley beside its baselines in one run.
- * Flags: `--quick` | `--full`, `--write` (quick results are written only with it), `--only=storage,pglite,mongo,realtime,client`,
+ * Flags: `--quick` | `--full`, `--write` (quick results are written only with it), `--only=storage,pglite,mongo,realtime,e2e,client`,
  * `--mongo=congodb` (the MongoDB section on in-process CongoDB, no figures), `--realtime-pg=postgres|pglite|none`.
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
@@ -15,11 +15,12 @@ import { mongoStorage } from './mongo/section.js';
 import type { RealtimeStore } from './realtime/messages.js';
 import { serverSql } from './db/sql.js';
 import { targetsChart } from './report/chart.js';
-import { renderMarkdown } from './report/markdown.js';
+import { renderMarkdown, summaryMarkdown, table } from './report/markdown.js';
 import type { RunResult } from './report/markdown.js';
 import type { SectionResult } from './report/model.js';
 import { section } from './report/model.js';
 import { realtimeSection } from './realtime/section.js';
+import { e2eSection } from './e2e/section.js';
 import { pgliteStorage } from './storage/pglite.js';
 import { serverStorage } from './storage/server.js';
 
@@ -85,6 +86,10 @@ async function main(): Promise<void> {
     log(`real-time (${stores.join(', ')} stores)…`);
     run.sections.push(await realtimeSection(plan.realtime, stores, log));
   }
+  if (options.sections.has('e2e')) {
+    log('end to end over the wire (issue 14)…');
+    run.sections.push(await e2eSection(options.pgUrl, await answers(options.pgUrl), plan.e2e, log));
+  }
   if (options.sections.has('client')) {
     log('client bundle…');
     run.sections.push(await clientSection());
@@ -94,6 +99,10 @@ async function main(): Promise<void> {
     if (s.skipped) log(`  SKIP ${s.title}: ${s.skipped}`);
     else if (s.targets.length === 0) log(`  RAN  ${s.title}`);
   }
+  log('');
+  // The end-to-end tables are what the issue-14 figures are read from: print them whole.
+  for (const t of run.sections.find((s) => s.id === 'e2e')?.tables ?? []) log(table(t));
+  log(summaryMarkdown(run));
   if (options.write) {
     const dir = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'results');
     await mkdir(dir, { recursive: true });
@@ -104,7 +113,7 @@ async function main(): Promise<void> {
       if (previous) {
         const fresh = new Set(run.sections.map((s) => s.id));
         run.sections = [...previous.sections.filter((s) => !fresh.has(s.id)), ...run.sections];
-        const order = ['pg', 'pglite', 'mongo', 'realtime', 'client'];
+        const order = ['pg', 'pglite', 'mongo', 'realtime', 'e2e', 'client'];
         run.sections.sort((a, b) => order.indexOf(a.id) - order.indexOf(b.id));
         run.machine = { ...previous.machine, ...machine, postgres: machine.postgres ?? previous.machine.postgres, pglite: machine.pglite ?? previous.machine.pglite, mongodb: machine.mongodb ?? previous.machine.mongodb };
       }

@@ -118,6 +118,14 @@ export async function loadSeed000(sql: Sql): Promise<void> {
   for (const table of ['users', 'chats', 'chat_members', 'messages', 'message_status']) await sql.exec(`vacuum analyze ${s}.${table}`);
 }
 
+/** Seed 000's schema, empty: its tables, keys, foreign keys and indexes (for the home-grown real-time server). */
+export async function createSeed000(sql: Sql): Promise<void> {
+  await sql.exec(`drop schema if exists ${SEED_SCHEMA} cascade`);
+  await sql.exec(TABLES);
+  for (const key of KEYS) await sql.exec(`set search_path = ${SEED_SCHEMA}, public; ${key}`);
+  await sql.exec('set search_path = public');
+}
+
 /** Seed 000 query 1, "Get All Chats for a User with Last Message", verbatim plus `LIMIT 20` (one page). */
 export const CHAT_LIST = `
 SELECT
@@ -178,9 +186,9 @@ WHERE ms.user_id = $1 AND ms.status != 'read'
 GROUP BY m.chat_id`;
 
 /** Seed 000 query 8, "Send Message": the message and a status row per recipient, in one transaction. */
-export async function seedSend(sql: Sql, chatId: string, senderId: string, content: string): Promise<void> {
-  await sql.tx(async (q) => {
-    const [row] = await q.query<{ message_id: string }>(
+export async function seedSend(sql: Sql, chatId: string, senderId: string, content: string): Promise<{ message_id: string; created_at: Date }> {
+  return sql.tx(async (q) => {
+    const [row] = await q.query<{ message_id: string; created_at: Date }>(
       `INSERT INTO ${SEED_SCHEMA}.messages (chat_id, sender_id, message_type, content, media_url)
        VALUES ($1, $2, $3, $4, $5) RETURNING message_id, created_at`,
       [chatId, senderId, 'text', content, null],
@@ -190,5 +198,6 @@ export async function seedSend(sql: Sql, chatId: string, senderId: string, conte
        SELECT $1, user_id, 'sent' FROM ${SEED_SCHEMA}.chat_members WHERE chat_id = $2 AND user_id != $3`,
       [row!.message_id, chatId, senderId],
     );
+    return row!;
   });
 }

@@ -26,27 +26,29 @@ export interface Sql {
 /** Idle clients of a pool may be terminated when the bench database is dropped: not an error of the run. */
 const quiet = (pool: pg.Pool): pg.Pool => pool.on('error', () => undefined);
 
-/** Connect to a database on a Postgres server with a pool of `max` connections. */
-export function serverSql(url: string, max: number): Sql {
+/** Connect to a database on a Postgres server with a pool of `max` connections; `onStatement` is called for every statement sent. */
+export function serverSql(url: string, max: number, onStatement: () => void = () => undefined): Sql {
   const pool = quiet(new pg.Pool({ connectionString: url, max }));
+  const send = async <T>(q: pg.Pool | pg.PoolClient, text: string, params: unknown[] = []) => {
+    onStatement();
+    return (await q.query(text, params)).rows as T[];
+  };
   const kyselies: Array<Kysely<unknown>> = [];
   return {
     kind: 'server',
-    async query<T>(text: string, params: unknown[] = []) {
-      return (await pool.query(text, params)).rows as T[];
-    },
+    query: <T>(text: string, params: unknown[] = []) => send<T>(pool, text, params),
     async exec(text) {
-      await pool.query(text);
+      await send(pool, text);
     },
     async tx(fn) {
       const client = await pool.connect();
       try {
-        await client.query('begin');
-        const result = await fn({ query: async <T>(text: string, params: unknown[] = []) => (await client.query(text, params)).rows as T[] });
-        await client.query('commit');
+        await send(client, 'begin');
+        const result = await fn({ query: <T>(text: string, params: unknown[] = []) => send<T>(client, text, params) });
+        await send(client, 'commit');
         return result;
       } catch (error) {
-        await client.query('rollback').catch(() => undefined);
+        await send(client, 'rollback').catch(() => undefined);
         throw error;
       } finally {
         client.release();

@@ -6,8 +6,11 @@
 import WebSocket from 'ws';
 import { io } from 'socket.io-client';
 import type { Socket } from 'socket.io-client';
-import type { ClientCommand, ClientReport, ServerKind } from './messages.js';
+import type { ClientCommand, ClientReport, LoopCommand, ServerKind } from './messages.js';
 import { fanNumber, wallNow } from './messages.js';
+import { openLoopConn } from './loop-conn.js';
+import { runLoop } from './loop.js';
+import type { LoopPair } from './loop.js';
 
 interface Conn {
   user: string;
@@ -109,8 +112,42 @@ async function runPairs(group: string, pairIds: string[], seconds: number): Prom
   return { received: latencies.length, latencies };
 }
 
+const loops = new Map<string, LoopPair[]>();
+
+/** The end-to-end loop commands (issue 14): open pairs, run a closed or open loop, close. */
+async function onLoop(cmd: LoopCommand): Promise<void> {
+  if (cmd.type === 'loopOpen') {
+    const pairs: LoopPair[] = [];
+    for (let i = 0; i < cmd.pairs.length; i += 100) {
+      pairs.push(
+        ...(await Promise.all(
+          cmd.pairs.slice(i, i + 100).map(async (index) => ({
+            index,
+            conversationId: cmd.pairIds[index]!,
+            a: await openLoopConn(cmd.kind, cmd.senderPort, `a${index}`),
+            b: await openLoopConn(cmd.kind, cmd.receiverPort, `b${index}`),
+          })),
+        )),
+      );
+    }
+    loops.set(cmd.group, pairs);
+    report({ type: 'loopOpened', group: cmd.group, count: pairs.length });
+  }
+  if (cmd.type === 'loop') report({ type: 'loopDone', group: cmd.group, stats: await runLoop(loops.get(cmd.group) ?? [], cmd) });
+  if (cmd.type === 'loopClose') {
+    for (const p of loops.get(cmd.group) ?? []) {
+      p.a.close();
+      p.b.close();
+    }
+    loops.delete(cmd.group);
+    await new Promise((r) => setTimeout(r, 300));
+    report({ type: 'loopClosed', group: cmd.group });
+  }
+}
+
 process.on('message', (cmd: ClientCommand) => {
   void (async () => {
+    if (cmd.type === 'loopOpen' || cmd.type === 'loop' || cmd.type === 'loopClose') return onLoop(cmd);
     if (cmd.type === 'open') report({ type: 'opened', group: cmd.group, count: await openGroup(cmd.kind, cmd.port, cmd.group, cmd.users) });
     if (cmd.type === 'close') {
       for (const c of groups.get(cmd.group) ?? []) c.close();

@@ -5,10 +5,10 @@ import { fileURLToPath } from 'node:url';
 /** Node flags for TypeScript children: tsx, Parley sources, and `gc()` for memory readings. */
 const EXEC_ARGV = ['--import', 'tsx', '--conditions=@parley/source', '--expose-gc'];
 
-/** Fork a child process from a file next to this one, with IPC. */
-export function spawnChild(file: string, args: string[]): ChildProcess {
+/** Fork a child process from a file next to this one, with IPC (and extra environment variables). */
+export function spawnChild(file: string, args: string[], env: Record<string, string> = {}): ChildProcess {
   const path = fileURLToPath(new URL(file, import.meta.url));
-  return fork(path, args, { execArgv: EXEC_ARGV, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  return fork(path, args, { execArgv: EXEC_ARGV, stdio: ['ignore', 'inherit', 'inherit', 'ipc'], env: { ...process.env, ...env } });
 }
 
 /** Wait for the next IPC message that matches, failing after `ms` (children are bounded in time). */

@@ -1,30 +1,65 @@
 /**
  * A server child process: `parley` (createWsServer over createChat with the in-memory store or the
- * Postgres store), `ws` (a raw `ws` server that broadcasts what the sender sends) or `socketio`
- * (Socket.IO 4 room broadcast). argv: kind, fan-out members, pairs, store (`memory`, `postgres` =
- * the server at `PARLEY_PG_URL`, or `pglite`). Answers `memory` requests over IPC.
+ * Postgres store), `ws` (a raw `ws` server that broadcasts what the sender sends), `socketio`
+ * (Socket.IO 4 room broadcast) or `homegrown` (Socket.IO 4 + `pg` on seed 000's schema, see
+ * homegrown-server.ts). argv: kind, fan-out members, pairs, store (`memory`, `postgres` = the
+ * server at `PARLEY_PG_URL`, or `pglite`), and optionally {@link ServerOptions} as JSON.
+ * Answers `memory` and `cpu` (its own `process.cpuUsage()`) requests over IPC.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer } from 'ws';
 import type WebSocket from 'ws';
 import { Server as SocketIOServer } from 'socket.io';
-import type { RealtimeStore, ServerKind, ServerMemory, ServerReady } from './messages.js';
+import type { RealtimeStore, ServerCpu, ServerKind, ServerMemory, ServerOptions, ServerReady } from './messages.js';
+import { homegrownServer } from './homegrown-server.js';
+import { sqlRoundTrips } from './round-trips.js';
 import { openStore } from './store.js';
 import type { OpenedStore } from './store.js';
 
-const [kind, membersArg, pairsArg, storeArg] = process.argv.slice(2) as [ServerKind, string, string, RealtimeStore | undefined];
+const [kind, membersArg, pairsArg, storeArg, optionsArg] = process.argv.slice(2) as [ServerKind, string, string, RealtimeStore | undefined, string | undefined];
 const members = Number(membersArg);
 const pairs = Number(pairsArg);
+const options = JSON.parse(optionsArg ?? '{}') as ServerOptions;
 let opened: OpenedStore | undefined;
+/** Extra things to close on exit (the Redis bus, the home-grown server's pool). */
+const closers: Array<() => Promise<unknown>> = [];
+
+/** Fan-out over Redis for cluster nodes (`options.redisPrefix`). */
+async function redisBus() {
+  if (options.redisPrefix === undefined) return undefined;
+  const { createRedisPubSub } = await import('@parley/pubsub-redis');
+  const { Redis } = await import('ioredis');
+  const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', { maxRetriesPerRequest: null });
+  redis.on('error', () => undefined);
+  const pubsub = createRedisPubSub({ redis, subscriber: () => redis.duplicate(), prefix: options.redisPrefix });
+  closers.push(async () => {
+    await pubsub.close();
+    redis.disconnect();
+  });
+  return pubsub;
+}
+
+/**
+ * Limits for the end-to-end loops: a load generator's user sends far faster than a person types, so
+ * the per-user rate limits are lifted; every other limit (per-connection in-flight requests and
+ * whatever admission control the server has) stays at its default.
+ */
+const LOAD_LIMITS = { maxConnectionsPerUser: 100_000, ratePerSecond: 1_000_000, rateBurst: 1_000_000, floodCloseAfter: 1_000_000 };
 
 /** Users of the Parley setup: fan-out members `m<i>`, pair users `a<i>`/`b<i>`, idle users are created on demand. */
 async function parleyServer(server: http.Server): Promise<Omit<ServerReady, 'type' | 'port'>> {
   const { createChat } = await import('@parley/core');
   const { createWsServer } = await import('@parley/transport-ws');
-  opened = await openStore(storeArg ?? 'memory');
-  const chat = createChat({ store: opened.store });
+  opened = await openStore(storeArg ?? 'memory', options);
+  const pubsub = await redisBus();
+  const chat = createChat({ store: opened.store, ...(pubsub ? { pubsub } : {}) });
   const user = (id: string) => chat.upsertUser({ id, displayName: id });
+  if (options.owner === false) {
+    // A second cluster node: the owner created the users and conversations.
+    createWsServer({ chat, server, path: '/parley', origins: '*', authenticate: ({ token }) => token ?? null, limits: LOAD_LIMITS });
+    return { channelId: '', pairIds: [] };
+  }
   await user('sender');
   const channel = (await chat.as('sender').call('createChannel', { title: 'busy' })) as { id: string };
   for (let i = 0; i < members; i++) {
@@ -51,7 +86,7 @@ async function parleyServer(server: http.Server): Promise<Omit<ServerReady, 'typ
       }
       return token;
     },
-    limits: { maxConnectionsPerUser: 100_000, ratePerSecond: 1_000_000, rateBurst: 1_000_000, floodCloseAfter: 1_000_000, maxInFlight: 10_000 },
+    limits: options.load ? LOAD_LIMITS : { maxConnectionsPerUser: 100_000, ratePerSecond: 1_000_000, rateBurst: 1_000_000, floodCloseAfter: 1_000_000, maxInFlight: 10_000 },
   });
   return { channelId: channel.id, pairIds };
 }
@@ -94,7 +129,14 @@ async function memory(): Promise<ServerMemory> {
 }
 
 const server = http.createServer();
-const setup = kind === 'parley' ? await parleyServer(server) : kind === 'ws' ? wsServer(server) : socketIoServer(server);
+async function homegrown(): Promise<Omit<ServerReady, 'type' | 'port'>> {
+  const hg = await homegrownServer(server, pairs);
+  closers.push(hg.close);
+  return { channelId: '', pairIds: hg.pairIds };
+}
+
+const setup =
+  kind === 'parley' ? await parleyServer(server) : kind === 'homegrown' ? await homegrown() : kind === 'ws' ? wsServer(server) : socketIoServer(server);
 server.listen(0, '127.0.0.1', () => {
   const ready: ServerReady = { type: 'ready', port: (server.address() as AddressInfo).port, ...setup };
   process.send!(ready);
@@ -102,14 +144,21 @@ server.listen(0, '127.0.0.1', () => {
 /** Exit after dropping what the store created (the Postgres schema), bounded in time. */
 function exit(): void {
   const timer = setTimeout(() => process.exit(0), 10_000);
-  void (opened?.close() ?? Promise.resolve()).finally(() => {
-    clearTimeout(timer);
-    process.exit(0);
-  });
+  void Promise.allSettled(closers.map((c) => c()))
+    .then(() => opened?.close())
+    .finally(() => {
+      clearTimeout(timer);
+      process.exit(0);
+    });
 }
 
 process.on('message', (msg: { type: string }) => {
   if (msg.type === 'memory') void memory().then((m) => process.send!(m));
+  if (msg.type === 'cpu') {
+    const c = process.cpuUsage();
+    const cpu: ServerCpu = { type: 'cpu', user: c.user, system: c.system, sqlRoundTrips: sqlRoundTrips.count };
+    process.send!(cpu);
+  }
   if (msg.type === 'exit') exit();
 });
 process.on('disconnect', exit);

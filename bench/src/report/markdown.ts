@@ -12,13 +12,19 @@ export interface RunResult {
 
 const cell = (v: string | number) => String(v).replace(/\|/g, '\\|');
 
-function table(t: Table): string {
+/** One table as Markdown (bold title, then the table). */
+export function table(t: Table): string {
   return [`**${t.title}**`, '', `| ${t.head.map(cell).join(' | ')} |`, `| ${t.head.map(() => '---').join(' | ')} |`, ...t.rows.map((r) => `| ${r.map(cell).join(' | ')} |`), ''].join('\n');
 }
 
 function targets(list: Target[]): string {
   const rows = list.map((t) => [t.verdict, t.what, t.goalText, t.ratio === null ? 'n/a' : `${Math.round(t.ratio * 100) / 100}x`, t.detail + (t.note ? ` — ${t.note}` : '')]);
   return table({ title: 'Targets', head: ['verdict', 'what', 'goal', 'measured', 'figures / note'], rows });
+}
+
+/** The summary table of a run (every target of every section, one row each), as Markdown. */
+export function summaryMarkdown(run: RunResult): string {
+  return targets(run.sections.flatMap((s) => s.targets.map((t) => ({ ...t, what: `${s.title}: ${t.what}` }))));
 }
 
 /** Render a run as Markdown. */

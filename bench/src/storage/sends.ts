@@ -54,27 +54,34 @@ export function sendText(seed: number): () => string {
   return () => Array.from({ length: 8 }, () => word(Math.floor(r() * 400))).join(' ');
 }
 
-/** A sender that appends text messages through `store.append`, each worker in its own slice of `list`. */
-export function appendSender(store: ChatStore, concurrency: number): (list: readonly ConvRef[]) => Sender {
+/** Append one text message from `senderId` into `conversationId` through `store.append` (as the engine does). */
+export function appendOne(store: ChatStore): (conversationId: string, senderId: string) => Promise<void> {
   const ids = createUuidV7();
   const text = sendText(7);
   let clientSeq = 0;
-  return (list) => async (w, n) => {
-    const { conv, sender } = slot(list, concurrency, w, n);
-    const senderId = conv.members[sender]!.id;
+  return async (conversationId, senderId) => {
     const at = Date.now();
     const draft = {
       type: 'message',
-      conversationId: conv.id,
+      conversationId,
       actorId: senderId,
       at,
       message: {
-        conversationId: conv.id, id: ids.next(), senderId, kind: 'text', text: text(), attachments: [], replyTo: null, mentions: [],
+        conversationId, id: ids.next(), senderId, kind: 'text', text: text(), attachments: [], replyTo: null, mentions: [],
         reactions: {}, clientId: `bench-${process.pid}-${clientSeq++}`, call: null, metadata: {}, pinned: false, createdAt: at,
         editedAt: null, deletedAt: null,
       },
     } as EventDraft;
     await store.append({ draft, requireActiveMember: senderId });
+  };
+}
+
+/** A sender that appends text messages through `store.append`, each worker in its own slice of `list`. */
+export function appendSender(store: ChatStore, concurrency: number): (list: readonly ConvRef[]) => Sender {
+  const append = appendOne(store);
+  return (list) => async (w, n) => {
+    const { conv, sender } = slot(list, concurrency, w, n);
+    await append(conv.id, conv.members[sender]!.id);
   };
 }
 
@@ -101,6 +108,26 @@ export async function measureSends(f: Fixture, plan: SendPlan): Promise<SendResu
   ];
   const results = await rotate(variants, plan);
   await sql.exec('drop schema if exists raw cascade');
+  return results;
+}
+
+/**
+ * ONE hot conversation (the busy channel): `concurrency` senders (members taking turns) append into
+ * it at once, beside the raw single-row INSERT ceiling driven by as many concurrent callers, on the
+ * same pools (so both queue alike for connections).
+ */
+export async function measureHot(f: Fixture, plan: SendPlan): Promise<SendResult[]> {
+  const { sql, store } = f;
+  await sql.exec('drop schema if exists raw_hot cascade; create schema raw_hot; create table raw_hot.messages (conversation_id uuid not null, sender_id text not null, at bigint not null, text text)');
+  const append = appendOne(store);
+  const text = sendText(9);
+  const members = f.busy.members;
+  const raw: Sender = async (w) => {
+    await sql.query('insert into raw_hot.messages (conversation_id, sender_id, at, text) values ($1, $2, $3, $4)', [f.busy.id, members[w % members.length]!.id, Date.now(), text()]);
+  };
+  const hot: Sender = (w, n) => append(f.busy.id, members[(w + n * plan.concurrency) % members.length]!.id);
+  const results = await rotate([['raw single-row INSERT ... COMMIT (ceiling)', raw], ['Parley append into one conversation', hot]], plan);
+  await sql.exec('drop schema if exists raw_hot cascade');
   return results;
 }
 

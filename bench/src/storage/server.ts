@@ -3,6 +3,7 @@ import type { SectionResult } from '../report/model.js';
 import { section } from '../report/model.js';
 import { serverSql, withDatabase } from '../db/sql.js';
 import type { Workload } from '../workload.js';
+import { measureGrowth } from './growth.js';
 import { storageSection } from './section.js';
 import type { StoragePlan } from './section.js';
 
@@ -27,9 +28,16 @@ export async function serverStorage(url: string, workload: Workload, plan: Stora
   try {
     const [v] = await sql.query<{ server_version: string }>('show server_version');
     machine.postgres = v?.server_version ?? null;
-    return await storageSection('pg', 'Storage on a Postgres server', sql, workload, plan, log);
-  } finally {
+    const out = await storageSection('pg', 'Storage on a Postgres server', sql, workload, plan, log);
     await sql.close();
+    if (plan.growth) {
+      const started = Date.now();
+      await measureGrowth(url, plan.growth, out, log);
+      out.durationMs += Date.now() - started;
+    }
+    return out;
+  } finally {
+    await sql.close().catch(() => undefined);
     await admin.exec(`drop database if exists ${name} with (force)`).catch(() => admin.exec(`drop database if exists ${name}`));
     await admin.close();
   }
