@@ -1,6 +1,7 @@
 import type { Call, Contact, ConversationEvent, Message, User } from '@parley/protocol';
 import { applyMutation, conversationChanges, newConversationRecord, previewOf, seesSeq, visibleMessage } from './apply.js';
 import { ChatError } from './errors.js';
+import { leftViewOf, messagesAsSeen } from './former-view.js';
 import type {
   AppendInput,
   AppendResult,
@@ -36,6 +37,10 @@ export function createMemoryStore(): ChatStore {
   const clientIds = new Map<string, number>();
   const hidden = new Map<string, Set<number>>();
   const calls = new Map<string, Call>();
+  /** Text as sent of messages edited at least once (key: conversation, seq); erased on delete. */
+  const originals = new Map<string, string | null>();
+  /** Seqs of the mutation events of each target message (key: conversation, target), ascending. */
+  const mutationIndex = new Map<string, number[]>();
 
   const membersOf = (conversationId: string) => {
     let map = members.get(conversationId);
@@ -398,9 +403,12 @@ export function createMemoryStore(): ChatStore {
       }
       return { total, conversations: count };
     },
-    async changedMemberships({ userId, since }) {
+    async changedMemberships({ userId, since, afterConversationId, limit }) {
       return [...(memberships.get(userId) ?? [])]
+        .filter((id) => afterConversationId === undefined || id > afterConversationId)
         .filter((id) => conversations.get(id)!.updatedAt >= since || members.get(id)!.get(userId)!.updatedAt >= since)
+        .sort()
+        .slice(0, limit ?? Number.MAX_SAFE_INTEGER)
         .map((id) => row(id, userId));
     },
 
@@ -420,13 +428,19 @@ export function createMemoryStore(): ChatStore {
         if (conversationId !== undefined && id !== conversationId) continue;
         const m = members.get(id)!.get(userId)!;
         const hiddenSet = hidden.get(key(userId, id));
+        const candidates: Message[] = [];
         for (const stored of logs.get(id)!) {
           if (stored.event.type !== 'message') continue;
           const msg = stored.event.message;
-          if (msg.deletedAt !== null || msg.text === null || !seesSeq(m, msg.seq) || hiddenSet?.has(msg.seq)) continue;
-          if (!msg.text.toLowerCase().includes(q)) continue;
-          hits.push(msg);
+          if (msg.deletedAt !== null || !seesSeq(m, msg.seq) || hiddenSet?.has(msg.seq)) continue;
+          candidates.push(msg);
         }
+        // a former member searches the texts it saw (as of leftSeq), not those edited in later
+        const texts = m.leftSeq === null ? candidates : await messagesAsSeen(store, m, id, candidates.map(clone));
+        candidates.forEach((msg, i) => {
+          const text = texts[i]!.text;
+          if (text !== null && text.toLowerCase().includes(q)) hits.push(msg);
+        });
       }
       const cmp = (a: { createdAt: number; conversationId: string; seq: number }, b: typeof a) =>
         b.createdAt - a.createdAt || (a.conversationId < b.conversationId ? 1 : a.conversationId > b.conversationId ? -1 : 0) || b.seq - a.seq;
@@ -435,6 +449,19 @@ export function createMemoryStore(): ChatStore {
         .sort(cmp)
         .slice(0, limit)
         .map((h) => clone(h));
+    },
+
+    async mutationsOf({ conversationId, targets, after }) {
+      const log = logs.get(conversationId) ?? [];
+      const seqs = targets.flatMap((t) => mutationIndex.get(key(conversationId, String(t))) ?? []).filter((s) => after === undefined || s > after);
+      return [...new Set(seqs)].sort((a, b) => a - b).map((s) => clone(log[s - 1]!.event));
+    },
+    async originalTexts({ conversationId, seqs }) {
+      return seqs.flatMap((seq) => {
+        const k = key(conversationId, String(seq));
+        const msg = messageAt(conversationId, seq);
+        return originals.has(k) && msg && msg.deletedAt === null ? [{ seq, text: originals.get(k)! }] : [];
+      });
     },
 
     async getCall(id) {
@@ -465,6 +492,7 @@ export function createMemoryStore(): ChatStore {
           if (msg.deletedAt === null || msg.deletedAt >= deletedBefore) continue;
           if (msg.text === null && msg.attachments.length === 0 && Object.keys(msg.metadata).length === 0) continue;
           stored.event.message = { ...msg, text: null, attachments: [], metadata: {}, reactions: {}, mentions: [] };
+          originals.delete(key(msg.conversationId, String(msg.seq)));
           for (const other of log) {
             if (other.event.type === 'message.edited' && other.event.target === msg.seq) other.event.text = '';
           }
@@ -484,6 +512,7 @@ export function createMemoryStore(): ChatStore {
           const msg = stored.event.message;
           if (msg.deletedAt !== null || msg.createdAt >= cutoff) continue;
           stored.event.message = { ...msg, deletedAt: now, text: null, attachments: [], metadata: {}, reactions: {}, mentions: [] };
+          originals.delete(key(msg.conversationId, String(msg.seq)));
           for (const other of log) {
             if (other.event.type === 'message.edited' && other.event.target === msg.seq) other.event.text = '';
           }
@@ -493,6 +522,40 @@ export function createMemoryStore(): ChatStore {
       }
       return expired;
     },
+  };
+
+  // The read views of former members need three things the log itself does not keep: the text a
+  // message was sent with once it is edited, an index of each message's mutations, and the
+  // conversation as of a leave. They are kept around `append` so its body stays the write path
+  // alone. `append` runs synchronously to completion, so the capture before it cannot interleave.
+  const appendEvent = store.append.bind(store);
+  store.append = async (input) => {
+    const { draft } = input;
+    if (draft.type === 'message.edited') {
+      const target = messageAt(draft.conversationId, draft.target);
+      const k = key(draft.conversationId, String(draft.target));
+      if (target && target.deletedAt === null && target.editedAt === null && !originals.has(k)) originals.set(k, target.text);
+    }
+    const result = await appendEvent(input);
+    if (result.duplicate) return result;
+    const event = result.event;
+    if ('target' in event) {
+      const k = key(event.conversationId, String(event.target));
+      const list = mutationIndex.get(k) ?? [];
+      list.push(event.seq);
+      list.sort((a, b) => a - b);
+      mutationIndex.set(k, list);
+      if (event.type === 'message.deleted') originals.delete(k);
+    }
+    if (event.type === 'member.left') {
+      const m = members.get(event.conversationId)?.get(event.userId);
+      if (m && m.leftSeq === event.seq) m.leftView = leftViewOf(result.conversation, event.seq);
+    }
+    if (event.type === 'member.joined') {
+      const m = members.get(event.conversationId)?.get(event.userId);
+      if (m && m.leftSeq === null) delete m.leftView;
+    }
+    return result;
   };
   return store;
 }
