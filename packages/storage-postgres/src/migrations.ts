@@ -2,6 +2,7 @@ import { Migrator, NO_MIGRATIONS, sql } from 'kysely';
 import type { Kysely, Migration, MigrationResultSet } from 'kysely';
 import { checkSchemaName, tableRef } from './tables.js';
 import type { TableRef } from './tables.js';
+import { readViewsMigration } from './migration-read-views.js';
 
 /** Options of {@link migrate} and {@link migrateDown}. */
 export interface MigrateOptions<DB = unknown> {
@@ -203,7 +204,11 @@ function appendMessageFunction(t: TableRef): Migration {
 /** All migrations, by name (names sort in the order they apply). */
 function migrationsFor(schema: string | undefined): Record<string, Migration> {
   const t = tableRef(schema);
-  return { '0001_initial': initial(t, schema), '0002_append_message_function': appendMessageFunction(t) };
+  return {
+    '0001_initial': initial(t, schema),
+    '0002_append_message_function': appendMessageFunction(t),
+    '0004_read_views': readViewsMigration(t),
+  };
 }
 
 async function migratorFor<DB>({ db, schema }: MigrateOptions<DB>): Promise<Migrator> {

@@ -1,4 +1,5 @@
 import type { ChatStore, InboxRow, StoreCapabilities } from '@parley/core';
+import type { Message } from '@parley/protocol';
 import { sql } from 'kysely';
 import type { Kysely, RawBuilder } from 'kysely';
 import { append } from './append.js';
@@ -23,6 +24,16 @@ export const POSTGRES_CAPABILITIES: StoreCapabilities = {
   uniqueConstraints: true,
   persistent: true,
 };
+
+/** Two newest-first hit lists merged without duplicates, at most `limit`. */
+function mergeHits(a: Message[], b: Message[], limit: number): Message[] {
+  if (b.length === 0) return a;
+  const byKey = new Map<string, Message>();
+  for (const m of [...a, ...b]) byKey.set(`${m.conversationId}\u0000${m.seq}`, m);
+  return [...byKey.values()]
+    .sort((x, y) => y.createdAt - x.createdAt || (x.conversationId < y.conversationId ? 1 : x.conversationId > y.conversationId ? -1 : 0) || y.seq - x.seq)
+    .slice(0, limit);
+}
 
 /**
  * A {@link ChatStore} on Postgres through kysely: a Postgres server (`pg`) or embedded PGlite.
@@ -250,12 +261,15 @@ export function createPostgresStore<DB>(options: PostgresStoreOptions<DB>): Chat
         ) s`);
       return { total: Number(row?.total ?? 0), conversations: Number(row?.conversations ?? 0) };
     },
-    async changedMemberships({ userId, since }) {
+    async changedMemberships({ userId, since, afterConversationId, limit }) {
+      // keyset on members (user_id, conversation_id), migration 0004
+      const after = afterConversationId === undefined ? sql`true` : sql`m.conversation_id > ${afterConversationId}`;
+      const bound = limit === undefined ? sql`` : sql`limit ${limit}`;
       const found = await rows(sql<Row>`
         select to_jsonb(c.*) as conversation, to_jsonb(m.*) as member, ${unread} as unread
         from ${t('members')} m join ${t('conversations')} c on c.id = m.conversation_id
-        where m.user_id = ${userId} and (c.updated_at >= ${since}::bigint or m.updated_at >= ${since}::bigint)
-        order by c.id`);
+        where m.user_id = ${userId} and ${after} and (c.updated_at >= ${since}::bigint or m.updated_at >= ${since}::bigint)
+        order by m.conversation_id ${bound}`);
       return found.map(inboxRow);
     },
 
@@ -294,7 +308,42 @@ export function createPostgresStore<DB>(options: PostgresStoreOptions<DB>): Chat
           and ${cursor}
         order by ${created} desc, e.conversation_id desc, e.seq desc
         limit ${limit}`);
-      return found.map(toStoredMessage);
+      // Former members also find the texts they saw: as sent (original_text) or as edited before
+      // they left. Both are GIN-indexed (migration 0004); the engine rolls each hit back to leftSeq.
+      const tsq = sql`to_tsquery('simple'::regconfig, ${tsquery})`;
+      const seen = await rows(sql<Row>`
+        select e.* from ${t('members')} m
+        join ${t('events')} e on e.conversation_id = m.conversation_id
+        where m.user_id = ${userId} and m.left_seq is not null and ${only}
+          and e.type = 1 and e.deleted_at is null and e.seq <= m.left_seq
+          and ((e.original_text is not null and to_tsvector('simple'::regconfig, e.original_text) @@ ${tsq})
+            or exists (select 1 from ${t('events')} x where x.conversation_id = e.conversation_id and x.type = 2
+              and x.target = e.seq and x.seq <= m.left_seq and to_tsvector('simple'::regconfig, x.text) @@ ${tsq}))
+          and ((e.seq >= m.join_seq)
+            or exists (select 1 from jsonb_array_elements(m.past_windows) w
+              where e.seq between (w->>'joinSeq')::bigint and (w->>'leftSeq')::bigint))
+          and not exists (select 1 from ${t('hidden')} h where h.user_id = m.user_id and h.conversation_id = e.conversation_id and h.seq = e.seq)
+          and ${cursor}
+        order by ${created} desc, e.conversation_id desc, e.seq desc
+        limit ${limit}`);
+      return mergeHits(found.map(toStoredMessage), seen.map(toStoredMessage), limit);
+    },
+
+    // ------------------------------------------------- former-member views
+    async mutationsOf({ conversationId, targets, after }) {
+      if (targets.length === 0) return [];
+      const from = after === undefined ? sql`` : sql`and seq > ${after}::bigint`;
+      const found = await rows(sql<Row>`select * from ${t('events')}
+        where conversation_id = ${conversationId} and target = any(${targets}::bigint[]) ${from}
+        order by seq`);
+      return found.map(toEvent);
+    },
+    async originalTexts({ conversationId, seqs }) {
+      if (seqs.length === 0) return [];
+      const found = await rows(sql<Row>`select seq, original_text from ${t('events')}
+        where conversation_id = ${conversationId} and seq = any(${seqs}::bigint[]) and type = ${MESSAGE_TYPE}
+          and deleted_at is null and original_text is not null`);
+      return found.map((r) => ({ seq: Number(r.seq), text: String(r.original_text) }));
     },
 
     // ------------------------------------------------------------------ calls
