@@ -11,3 +11,5 @@ export type { ChatEvents } from './context.js';
 export type { ChatSession, TypingParams, SignalParams } from './session.js';
 export { createChat, UpsertUserInput, SystemMessageInput, type Chat, type ChatOptions } from './chat.js';
 export { createMemoryStore } from './memory-store.js';
+export { leftViewOf } from './former-view.js';
+export { jsonBytes, withinBudget } from './reply-budget.js';

@@ -1,5 +1,4 @@
 import type { ChatStore, InboxRow, StoreCapabilities } from '@parley/core';
-import type { Message } from '@parley/protocol';
 import { sql } from 'kysely';
 import type { Kysely, RawBuilder } from 'kysely';
 import { append } from './append.js';
@@ -24,16 +23,6 @@ export const POSTGRES_CAPABILITIES: StoreCapabilities = {
   uniqueConstraints: true,
   persistent: true,
 };
-
-/** Two newest-first hit lists merged without duplicates, at most `limit`. */
-function mergeHits(a: Message[], b: Message[], limit: number): Message[] {
-  if (b.length === 0) return a;
-  const byKey = new Map<string, Message>();
-  for (const m of [...a, ...b]) byKey.set(`${m.conversationId}\u0000${m.seq}`, m);
-  return [...byKey.values()]
-    .sort((x, y) => y.createdAt - x.createdAt || (x.conversationId < y.conversationId ? 1 : x.conversationId > y.conversationId ? -1 : 0) || y.seq - x.seq)
-    .slice(0, limit);
-}
 
 /**
  * A {@link ChatStore} on Postgres through kysely: a Postgres server (`pg`) or embedded PGlite.
@@ -295,38 +284,42 @@ export function createPostgresStore<DB>(options: PostgresStoreOptions<DB>): Chat
           ? sql`true`
           : sql`(${created} < ${before.createdAt}::bigint or (${created} = ${before.createdAt}::bigint and (
               e.conversation_id < ${before.conversationId} or (e.conversation_id = ${before.conversationId} and e.seq < ${before.seq}::bigint))))`;
-      const found = await rows(sql<Row>`
-        select e.* from ${t('members')} m
-        join ${t('events')} e on e.conversation_id = m.conversation_id
-        where m.user_id = ${userId} and ${only}
-          and e.type = 1 and e.deleted_at is null
-          and to_tsvector('simple'::regconfig, e.text) @@ to_tsquery('simple'::regconfig, ${tsquery})
-          and ((e.seq >= m.join_seq and (m.left_seq is null or e.seq <= m.left_seq))
-            or exists (select 1 from jsonb_array_elements(m.past_windows) w
-              where e.seq between (w->>'joinSeq')::bigint and (w->>'leftSeq')::bigint))
-          and not exists (select 1 from ${t('hidden')} h where h.user_id = m.user_id and h.conversation_id = e.conversation_id and h.seq = e.seq)
-          and ${cursor}
-        order by ${created} desc, e.conversation_id desc, e.seq desc
-        limit ${limit}`);
-      // Former members also find the texts they saw: as sent (original_text) or as edited before
-      // they left. Both are GIN-indexed (migration 0004); the engine rolls each hit back to leftSeq.
       const tsq = sql`to_tsquery('simple'::regconfig, ${tsquery})`;
-      const seen = await rows(sql<Row>`
-        select e.* from ${t('members')} m
-        join ${t('events')} e on e.conversation_id = m.conversation_id
-        where m.user_id = ${userId} and m.left_seq is not null and ${only}
-          and e.type = 1 and e.deleted_at is null and e.seq <= m.left_seq
-          and ((e.original_text is not null and to_tsvector('simple'::regconfig, e.original_text) @@ ${tsq})
-            or exists (select 1 from ${t('events')} x where x.conversation_id = e.conversation_id and x.type = 2
-              and x.target = e.seq and x.seq <= m.left_seq and to_tsvector('simple'::regconfig, x.text) @@ ${tsq}))
-          and ((e.seq >= m.join_seq)
-            or exists (select 1 from jsonb_array_elements(m.past_windows) w
-              where e.seq between (w->>'joinSeq')::bigint and (w->>'leftSeq')::bigint))
-          and not exists (select 1 from ${t('hidden')} h where h.user_id = m.user_id and h.conversation_id = e.conversation_id and h.seq = e.seq)
-          and ${cursor}
-        order by ${created} desc, e.conversation_id desc, e.seq desc
+      const found = await rows(sql<Row>`
+        select * from ((
+          select e.* from ${t('members')} m
+          join ${t('events')} e on e.conversation_id = m.conversation_id
+          where m.user_id = ${userId} and ${only}
+            and e.type = 1 and e.deleted_at is null
+            and to_tsvector('simple'::regconfig, e.text) @@ ${tsq}
+            and ((e.seq >= m.join_seq and (m.left_seq is null or e.seq <= m.left_seq))
+              or exists (select 1 from jsonb_array_elements(m.past_windows) w
+                where e.seq between (w->>'joinSeq')::bigint and (w->>'leftSeq')::bigint))
+            and not exists (select 1 from ${t('hidden')} h where h.user_id = m.user_id and h.conversation_id = e.conversation_id and h.seq = e.seq)
+            and ${cursor}
+          order by ${created} desc, e.conversation_id desc, e.seq desc
+          limit ${limit}
+        ) union (
+          -- former members also find the texts they saw: as sent (original_text) or as edited
+          -- before they left, both GIN-indexed (migration 0004); the engine rolls hits back to leftSeq
+          select e.* from ${t('members')} m
+          join ${t('events')} e on e.conversation_id = m.conversation_id
+          where m.user_id = ${userId} and m.left_seq is not null and ${only}
+            and e.type = 1 and e.deleted_at is null and e.seq <= m.left_seq
+            and ((e.original_text is not null and to_tsvector('simple'::regconfig, e.original_text) @@ ${tsq})
+              or exists (select 1 from ${t('events')} x where x.conversation_id = e.conversation_id and x.type = 2
+                and x.target = e.seq and x.seq <= m.left_seq and to_tsvector('simple'::regconfig, x.text) @@ ${tsq}))
+            and ((e.seq >= m.join_seq)
+              or exists (select 1 from jsonb_array_elements(m.past_windows) w
+                where e.seq between (w->>'joinSeq')::bigint and (w->>'leftSeq')::bigint))
+            and not exists (select 1 from ${t('hidden')} h where h.user_id = m.user_id and h.conversation_id = e.conversation_id and h.seq = e.seq)
+            and ${cursor}
+          order by ${created} desc, e.conversation_id desc, e.seq desc
+          limit ${limit}
+        )) u
+        order by coalesce(u.created_at, u.at) desc, u.conversation_id desc, u.seq desc
         limit ${limit}`);
-      return mergeHits(found.map(toStoredMessage), seen.map(toStoredMessage), limit);
+      return found.map(toStoredMessage);
     },
 
     // ------------------------------------------------- former-member views
