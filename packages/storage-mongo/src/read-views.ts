@@ -72,7 +72,7 @@ export function withReadViews(ctx: StoreContext, append: ChatStore['append']): C
       );
     }
     if (event.type === 'member.joined') {
-      await ctx.cols.members.updateOne({ _id: memberId(event.conversationId, event.userId), leftSeq: null }, { $set: { leftView: null } });
+      await ctx.cols.members.updateOne({ _id: memberId(event.conversationId, event.userId), leftSeq: null }, { $unset: { leftView: '' } });
     }
     return result;
   };
