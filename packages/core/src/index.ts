@@ -13,3 +13,5 @@ export type { ChatSession, TypingParams, SignalParams } from './session.js';
 export { createChat, UpsertUserInput, SystemMessageInput, type Chat, type ChatOptions, type SessionOptions, type LimitOptions } from './chat.js';
 export { DEFAULT_QUOTAS, type Quotas } from './quotas.js';
 export { createMemoryStore } from './memory-store.js';
+export { leftViewOf } from './former-view.js';
+export { jsonBytes, withinBudget } from './reply-budget.js';

@@ -35,6 +35,14 @@ export interface Limits {
    * `createChat` are merged with {@link DEFAULT_QUOTAS}; a `null` field turns that quota off.
    */
   quotas: Quotas;
+  /**
+   * Byte budget of one list reply (history, search, inbox, sync, listMembers, listChannels,
+   * callHistory): items stop being added once the reply's JSON passes it, and the cursor points
+   * after the last item returned. A reply always holds at least one item, so it can exceed the
+   * budget by one item (at most the frame limits allow). Keeps every reply small enough for a slow
+   * link to drain before the transport closes it as a slow consumer. Default 256 KiB.
+   */
+  maxReplyBytes: number;
 }
 
 /** The defaults of {@link Limits}. */
@@ -54,4 +62,5 @@ export const DEFAULT_LIMITS: Limits = {
   syncSkewMs: 60_000,
   defaultPageSize: 50,
   quotas: DEFAULT_QUOTAS,
+  maxReplyBytes: 256 * 1024,
 };

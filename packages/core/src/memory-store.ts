@@ -2,6 +2,7 @@ import type { Call, Contact, ConversationEvent, Message, User } from '@parley/pr
 import { applyMutation, conversationChanges, newConversationRecord, previewOf, seesSeq, visibleMessage } from './apply.js';
 import { ChatError } from './errors.js';
 import { appendNeeds, appendRefused, checkAppend, type AppendState } from './preconditions.js';
+import { leftViewOf, messagesAsSeen } from './former-view.js';
 import type {
   AppendInput,
   AppendResult,
@@ -37,17 +38,14 @@ export function createMemoryStore(): ChatStore {
   const clientIds = new Map<string, number>();
   const hidden = new Map<string, Set<number>>();
   const calls = new Map<string, Call>();
-  /** Seqs of the `message.edited` events of each message, so a delete erases their text without a scan. */
-  const edits = new Map<string, number[]>();
+  /** Text as sent of messages edited at least once (key: conversation, seq); erased on delete. */
+  const originals = new Map<string, string | null>();
+  /** Seqs of the mutation events of each target message (key: conversation, target), ascending. */
+  const mutationIndex = new Map<string, number[]>();
 
-  const editsOf = (conversationId: string, target: number) => {
-    let list = edits.get(key(conversationId, String(target)));
-    if (!list) edits.set(key(conversationId, String(target)), (list = []));
-    return list;
-  };
   const eraseEdits = (conversationId: string, target: number) => {
     const log = logs.get(conversationId)!;
-    for (const seq of edits.get(key(conversationId, String(target))) ?? []) {
+    for (const seq of mutationIndex.get(key(conversationId, String(target))) ?? []) {
       const e = log[seq - 1]!.event;
       if (e.type === 'message.edited') e.text = '';
     }
@@ -302,8 +300,14 @@ export function createMemoryStore(): ChatStore {
           const stored = log[event.target - 1]!.event as Extract<ConversationEvent, { type: 'message' }>;
           stored.message = applyMutation(target!, event);
           if (conversation.lastMessage?.seq === event.target) conversation.lastMessage = previewOf(stored.message);
-          if (event.type === 'message.edited') editsOf(conversation.id, event.target).push(seq);
-          if (event.type === 'message.deleted') eraseEdits(conversation.id, event.target);
+          if (event.type === 'message.deleted') {
+            eraseEdits(conversation.id, event.target);
+            originals.delete(key(conversation.id, String(event.target)));
+          }
+          // in the same synchronous step as the commit, so a delete never misses an earlier edit
+          let mutations = mutationIndex.get(key(conversation.id, String(event.target)));
+          if (!mutations) mutationIndex.set(key(conversation.id, String(event.target)), (mutations = []));
+          mutations.push(seq);
           break;
         }
         case 'member.joined': {
@@ -415,9 +419,12 @@ export function createMemoryStore(): ChatStore {
       }
       return { total, conversations: count };
     },
-    async changedMemberships({ userId, since }) {
+    async changedMemberships({ userId, since, afterConversationId, limit }) {
       return [...(memberships.get(userId) ?? [])]
+        .filter((id) => afterConversationId === undefined || id > afterConversationId)
         .filter((id) => conversations.get(id)!.updatedAt >= since || members.get(id)!.get(userId)!.updatedAt >= since)
+        .sort()
+        .slice(0, limit ?? Number.MAX_SAFE_INTEGER)
         .map((id) => row(id, userId));
     },
 
@@ -437,13 +444,19 @@ export function createMemoryStore(): ChatStore {
         if (conversationId !== undefined && id !== conversationId) continue;
         const m = members.get(id)!.get(userId)!;
         const hiddenSet = hidden.get(key(userId, id));
+        const candidates: Message[] = [];
         for (const stored of logs.get(id)!) {
           if (stored.event.type !== 'message') continue;
           const msg = stored.event.message;
-          if (msg.deletedAt !== null || msg.text === null || !seesSeq(m, msg.seq) || hiddenSet?.has(msg.seq)) continue;
-          if (!msg.text.toLowerCase().includes(q)) continue;
-          hits.push(msg);
+          if (msg.deletedAt !== null || !seesSeq(m, msg.seq) || hiddenSet?.has(msg.seq)) continue;
+          candidates.push(msg);
         }
+        // a former member searches the texts it saw (as of leftSeq), not those edited in later
+        const texts = m.leftSeq === null ? candidates : await messagesAsSeen(store, m, id, candidates.map(clone));
+        candidates.forEach((msg, i) => {
+          const text = texts[i]!.text;
+          if (text !== null && text.toLowerCase().includes(q)) hits.push(msg);
+        });
       }
       const cmp = (a: { createdAt: number; conversationId: string; seq: number }, b: typeof a) =>
         b.createdAt - a.createdAt || (a.conversationId < b.conversationId ? 1 : a.conversationId > b.conversationId ? -1 : 0) || b.seq - a.seq;
@@ -452,6 +465,19 @@ export function createMemoryStore(): ChatStore {
         .sort(cmp)
         .slice(0, limit)
         .map((h) => clone(h));
+    },
+
+    async mutationsOf({ conversationId, targets, after }) {
+      const log = logs.get(conversationId) ?? [];
+      const seqs = targets.flatMap((t) => mutationIndex.get(key(conversationId, String(t))) ?? []).filter((s) => after === undefined || s > after);
+      return [...new Set(seqs)].sort((a, b) => a - b).map((s) => clone(log[s - 1]!.event));
+    },
+    async originalTexts({ conversationId, seqs }) {
+      return seqs.flatMap((seq) => {
+        const k = key(conversationId, String(seq));
+        const msg = messageAt(conversationId, seq);
+        return originals.has(k) && msg && msg.deletedAt === null ? [{ seq, text: originals.get(k)! }] : [];
+      });
     },
 
     async getCall(id) {
@@ -483,6 +509,7 @@ export function createMemoryStore(): ChatStore {
           if (msg.text === null && msg.attachments.length === 0 && Object.keys(msg.metadata).length === 0) continue;
           stored.event.message = { ...msg, text: null, attachments: [], metadata: {}, reactions: {}, mentions: [] };
           eraseEdits(msg.conversationId, msg.seq);
+          originals.delete(key(msg.conversationId, String(msg.seq)));
           erased += 1;
         }
       }
@@ -500,12 +527,39 @@ export function createMemoryStore(): ChatStore {
           if (msg.deletedAt !== null || msg.createdAt >= cutoff) continue;
           stored.event.message = { ...msg, deletedAt: now, text: null, attachments: [], metadata: {}, reactions: {}, mentions: [] };
           eraseEdits(conversation.id, msg.seq);
+          originals.delete(key(msg.conversationId, String(msg.seq)));
           if (conversation.lastMessage?.seq === msg.seq) conversation.lastMessage = previewOf(stored.event.message);
           expired += 1;
         }
       }
       return expired;
     },
+  };
+
+  // The read views of former members need three things the log itself does not keep: the text a
+  // message was sent with once it is edited, an index of each message's mutations, and the
+  // conversation as of a leave. They are kept around `append` so its body stays the write path
+  // alone. `append` runs synchronously to completion, so the capture before it cannot interleave.
+  const appendEvent = store.append.bind(store);
+  store.append = async (input) => {
+    const { draft } = input;
+    if (draft.type === 'message.edited') {
+      const target = messageAt(draft.conversationId, draft.target);
+      const k = key(draft.conversationId, String(draft.target));
+      if (target && target.deletedAt === null && target.editedAt === null && !originals.has(k)) originals.set(k, target.text);
+    }
+    const result = await appendEvent(input);
+    if (result.duplicate) return result;
+    const event = result.event;
+    if (event.type === 'member.left') {
+      const m = members.get(event.conversationId)?.get(event.userId);
+      if (m && m.leftSeq === event.seq) m.leftView = leftViewOf(result.conversation, event.seq);
+    }
+    if (event.type === 'member.joined') {
+      const m = members.get(event.conversationId)?.get(event.userId);
+      if (m && m.leftSeq === null) delete m.leftView;
+    }
+    return result;
   };
   return store;
 }

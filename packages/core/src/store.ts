@@ -49,6 +49,28 @@ export interface MemberRecord extends Member {
   pastWindows: Array<{ joinSeq: number; leftSeq: number }>;
   /** When this row last changed (watermarks, role, join/leave, mute), in engine-clock ms. */
   updatedAt: number;
+  /**
+   * The conversation as of `leftSeq` (what a former member keeps seeing), captured atomically with
+   * the `member.left` event; `seq` equals the `leftSeq` it belongs to. Absent or null for active
+   * members and for members who left before the store kept it (readers then fall back to the
+   * current conversation with `lastSeq` clamped). Never sent to clients.
+   */
+  leftView?: ConversationSnapshot | null;
+}
+
+/** The fields of a conversation a former member sees frozen at its `leftSeq`. */
+export interface ConversationSnapshot {
+  /** The `leftSeq` this snapshot was taken at. */
+  seq: number;
+  title: string | null;
+  avatarUrl: string | null;
+  metadata: Record<string, unknown>;
+  messageTtlSeconds: number | null;
+  /** Active members right after the leave (the leaver not counted). */
+  memberCount: number;
+  messageCount: number;
+  lastActivityAt: number;
+  lastMessage: ConversationRecord['lastMessage'];
 }
 
 /** A conversation as stored. */
@@ -356,9 +378,12 @@ export interface ChatStore {
 
   /**
    * Memberships (active or former) whose member row or conversation changed at or after `since`
-   * (engine-clock ms), for sync.
+   * (engine-clock ms), for sync, ordered by conversation id ascending, only those with a
+   * conversation id greater than `afterConversationId`, at most `limit` (all when absent). Paging
+   * by this keyset MUST return every matching membership exactly once. Cost MUST follow the user's
+   * memberships (an index on the member's user id and conversation id), never conversation history.
    */
-  changedMemberships(input: { userId: string; since: number }): Promise<InboxRow[]>;
+  changedMemberships(input: { userId: string; since: number; afterConversationId?: string; limit?: number }): Promise<InboxRow[]>;
 
   // ----------------------------------------------------------- delete for me
 
@@ -377,6 +402,25 @@ export interface ChatStore {
    * The engine filters the result again against exact membership windows.
    */
   search(query: SearchQuery): Promise<Message[]>;
+
+  // ------------------------------------------------- former-member views
+
+  /**
+   * The mutation events (`message.edited`, `message.deleted`, `message.reaction`,
+   * `message.pinned`) whose `target` is one of `targets`, with seq greater than `after` when given,
+   * in ascending seq order, as stored (edit texts included). Used to show a former member messages
+   * as they were at its `leftSeq`. Cost MUST be O(targets + their mutations): an index on
+   * (conversation, target, seq), never a scan of the conversation's history.
+   */
+  mutationsOf(query: { conversationId: string; targets: number[]; after?: number }): Promise<ConversationEvent[]>;
+
+  /**
+   * For each of `seqs` that is a message edited at least once and not deleted: the text it was
+   * sent with (before its first edit). Messages never edited, deleted ones and unknown seqs are left
+   * out. The store MUST keep this text from the first edit on, and MUST erase it together with the
+   * message's other content when the message is deleted for everyone, purged or expired.
+   */
+  originalTexts(query: { conversationId: string; seqs: number[] }): Promise<Array<{ seq: number; text: string | null }>>;
 
   // ------------------------------------------------------------------ calls
 

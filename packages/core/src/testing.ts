@@ -20,10 +20,12 @@ import { callsSuite } from './testing/calls.js';
 import { concurrencySuite } from './testing/concurrency.js';
 import { idempotencySuite } from './testing/idempotency.js';
 import { resolveCapabilities, type PubSubConformanceOptions, type ResolvedStoreOptions, type StoreConformanceOptions } from './testing/options.js';
+import { formerMembersSuite } from './testing/former-members.js';
 import { inboxSuite } from './testing/inbox.js';
 import { modelSuite } from './testing/model.js';
 import { orderingSuite } from './testing/ordering.js';
 import { preconditionsSuite } from './testing/preconditions.js';
+import { pagingSuite } from './testing/paging.js';
 import { pubsubSuites } from './testing/pubsub.js';
 import { receiptsSuite } from './testing/receipts.js';
 import { retentionSuite } from './testing/retention.js';
@@ -59,6 +61,8 @@ export function runStoreConformance(options: StoreConformanceOptions): void {
     retentionSuite(o);
     validationSuite(o);
     modelSuite(o);
+    formerMembersSuite(o);
+    pagingSuite(o);
   });
 }
 

@@ -148,7 +148,11 @@ export const OpParams = {
   inbox: z.object(page).strict(),
   /** Unread messages across all non-muted conversations. */
   unreadTotal: z.object({}).strict(),
-  /** What changed since a cursor returned by an earlier sync (or everything without one). */
+  /**
+   * What changed since a cursor returned by an earlier sync (or everything without one), one page at
+   * a time: while the reply's `nextPage` is not null, call again with the same `since` and
+   * `page: nextPage`.
+   */
   sync: z.object({ since: Cursor.optional(), page: Cursor.optional() }).strict(),
   /** Full-text search in messages the acting user may see. */
   search: z
@@ -193,17 +197,23 @@ export interface Page<T> {
   nextCursor: string | null;
 }
 
-/** What `sync` returns. */
+/**
+ * What `sync` returns: one page of it. A sync is complete when a page has `nextPage: null`; every
+ * changed membership appears on exactly one page of a sync.
+ */
 export interface SyncResult {
-  /** Memberships that changed (new seqs, watermarks, joins and leaves) since the cursor. */
+  /** Memberships that changed (new seqs, watermarks, joins and leaves) since the cursor, ordered by conversation id. */
   entries: InboxEntry[];
-  /** Contacts that changed since the cursor (all contacts when `reset`). */
+  /** Contacts that changed since the cursor (all contacts when `reset`); on the first page only, `[]` on later pages. */
   contacts: Contact[];
-  /** Pass as `since` next time. */
+  /**
+   * Pass as `since` next time. The same on every page of one sync (taken when its first page was
+   * read, so nothing committed meanwhile is missed); store it only after the last page.
+   */
   cursor: string;
-  /** True when the cursor was missing or too old: the lists are complete, drop local state. */
+  /** True when the cursor was missing or too old: the lists are complete, drop local state. The same on every page. */
   reset: boolean;
-  /** More entries follow: call `sync` again with the same `since` and `page: nextPage`; null on the last page. */
+  /** Pass as `page` (with the same `since`) to read the next page; null on the last page. */
   nextPage: string | null;
 }
 

@@ -30,6 +30,8 @@ export interface EventDoc {
   mutSeq: number;
   /** Set once the content of a deleted message has been erased. */
   erased?: boolean;
+  /** `message` events edited at least once: the text as sent; null once the message is deleted. */
+  originalText?: string | null;
 }
 
 /** Lifecycle of a conversation document: readers only ever see `ready` ones. */

@@ -69,7 +69,9 @@ export function toConversation(doc: ConversationDoc): ConversationRecord {
 
 /** The record of a member document. */
 export function toMember(doc: MemberDoc): MemberRecord {
-  return omit(doc, ['_id', 'eventSeq', 'leftOrd']);
+  const member: MemberRecord = omit(doc, ['_id', 'eventSeq', 'leftOrd']);
+  if (member.leftView === null) delete member.leftView;
+  return member;
 }
 
 /** Unread count of a member: messages after its read ordinal, up to its leaving for former members. */

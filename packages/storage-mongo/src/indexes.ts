@@ -37,6 +37,8 @@ export function indexSpecs({ textIndex = true, textLanguage = 'english' }: { tex
         key: { 'message.deletedAt': 1 },
         partialFilterExpression: { type: 'message', 'message.deletedAt': { $type: 'number' } },
       },
+      // Mutations of a page of messages, for former members' views (see read-views.ts).
+      { name: 'conversation_target_seq', key: { conversationId: 1, target: 1, seq: 1 }, partialFilterExpression: { target: { $type: 'number' } } },
       // Edits of one message (blanked by purge).
       { name: 'conversation_target', key: { conversationId: 1, target: 1 }, partialFilterExpression: { type: 'message.edited' } },
       // Full-text search. Not prefixed by conversationId: a compound text index would demand an
@@ -56,6 +58,8 @@ export function indexSpecs({ textIndex = true, textLanguage = 'english' }: { tex
       // Inbox, unread totals and sync: a user's memberships.
       { name: 'user_active', key: { userId: 1, leftSeq: 1 } },
       { name: 'user_updated', key: { userId: 1, updatedAt: 1 } },
+      // Sync pages: a user's memberships by conversation id.
+      { name: 'user_conversation', key: { userId: 1, conversationId: 1 } },
     ],
     users: [
       { name: 'id', key: { id: 1 }, unique: true },

@@ -3,7 +3,7 @@ import type { ConversationDoc, MemberDoc } from './collections.js';
 import type { StoreContext } from './context.js';
 import { toConversation, toMember, unreadOf } from './documents.js';
 import { eventId, hiddenId, memberId } from './ids.js';
-import { inboxPipeline, membershipsPipeline } from './queries.js';
+import { changedPipeline, inboxPipeline, membershipsPipeline } from './queries.js';
 import { isDuplicateKeyError } from './errors.js';
 
 type Joined = MemberDoc & { c: ConversationDoc };
@@ -94,9 +94,9 @@ export function memberMethods(
       }
       return { total, conversations: count };
     },
-    async changedMemberships({ userId, since }) {
-      const rows = await members.aggregate<Joined>(membershipsPipeline({ userId, activeOnly: false, conversations: ctx.conversationsName })).toArray();
-      return rows.filter((r) => r.c.updatedAt >= since || r.updatedAt >= since).map(rowOf);
+    async changedMemberships({ userId, since, afterConversationId, limit }) {
+      const pipeline = changedPipeline({ userId, since, conversations: ctx.conversationsName, ...(afterConversationId !== undefined ? { afterConversationId } : {}), ...(limit !== undefined ? { limit } : {}) });
+      return (await members.aggregate<Joined>(pipeline).toArray()).map(rowOf);
     },
     async sharesConversation(a, b) {
       const mine = await members.find({ userId: a, leftSeq: null }).project<{ conversationId: string }>({ conversationId: 1 }).toArray();

@@ -7,6 +7,7 @@ import type { StoreContext } from './context.js';
 import { conversationMethods } from './conversations.js';
 import { createKeyedQueue } from './keyed-queue.js';
 import { logMethods } from './log.js';
+import { readViewMethods, withReadViews } from './read-views.js';
 import { memberMethods } from './members.js';
 import type { SearchMode } from './queries.js';
 import { retentionMethods } from './retention.js';
@@ -59,12 +60,15 @@ export function createMongoStore(options: MongoStoreOptions): ChatStore {
     maxAppendAttempts: options.maxAppendAttempts ?? 1000,
     appendQueue: createKeyedQueue(),
   };
+  const log = logMethods(ctx);
   return {
     capabilities,
     ...userMethods(ctx),
     ...conversationMethods(ctx),
     ...memberMethods(ctx),
-    ...logMethods(ctx),
+    ...log,
+    append: withReadViews(ctx, log.append),
+    ...readViewMethods(ctx),
     ...callMethods(ctx),
     ...retentionMethods(ctx),
     search: (query) => searchMessages(ctx, query),

@@ -118,3 +118,20 @@ export function membershipsPipeline(input: { userId: string; activeOnly: boolean
     { $match: { 'c.state': 'ready' } },
   ];
 }
+
+/**
+ * A page of a user's memberships (active and former) whose member document or conversation changed
+ * at or after `since`, by conversation id after the keyset (index `user_conversation`).
+ */
+export function changedPipeline(input: { userId: string; since: number; afterConversationId?: string; limit?: number; conversations: string }): Document[] {
+  const own: Document = { userId: input.userId };
+  if (input.afterConversationId !== undefined) own.conversationId = { $gt: input.afterConversationId };
+  return [
+    { $match: own },
+    { $sort: { conversationId: 1 } },
+    { $lookup: { from: input.conversations, localField: 'conversationId', foreignField: 'id', as: 'c' } },
+    { $unwind: '$c' },
+    { $match: { 'c.state': 'ready', $or: [{ 'c.updatedAt': { $gte: input.since } }, { updatedAt: { $gte: input.since } }] } },
+    ...(input.limit !== undefined ? [{ $limit: input.limit }] : []),
+  ];
+}

@@ -27,7 +27,7 @@ async function rewrite(ctx: StoreContext, first: EventDoc, change: (m: Message) 
     if (!next) return null;
     const res = await ctx.cols.events.updateOne(
       { _id: doc._id, rev: doc.rev },
-      { $set: { message: messageBody(next), erased: true }, $inc: { rev: 1 } },
+      { $set: { message: messageBody(next), erased: true, originalText: null }, $inc: { rev: 1 } },
     );
     if (res.matchedCount === 1) {
       await ctx.cols.events.updateMany(

@@ -3,7 +3,8 @@ import type { Message } from '@parley/protocol';
 import type { EventDoc } from './collections.js';
 import type { StoreContext } from './context.js';
 import { storedMessage } from './documents.js';
-import { SEARCH_SORT, searchFilter, searchWindow } from './queries.js';
+import { eventId } from './ids.js';
+import { SEARCH_SORT, containsFilter, searchFilter, searchWindow } from './queries.js';
 
 /**
  * {@link ChatStore.search}: one query over the user's membership windows (one `$or` branch per
@@ -54,5 +55,48 @@ export async function searchMessages(ctx: StoreContext, query: SearchQuery): Pro
   } finally {
     await cursor.close();
   }
-  return hits;
+  const former = mine.flatMap((m) => {
+    const w = m.leftSeq === null ? null : windows.find((x) => x.conversationId === m.conversationId);
+    return w ? [w] : [];
+  });
+  if (former.length === 0) return hits;
+  return mergeHits(hits, await seenTexts(ctx, query, former), query.limit);
+}
+
+/**
+ * Former members also find the texts they saw: a message's text as sent (`originalText`) or as
+ * edited before they left. Matched as substrings; the engine rolls each hit back to leftSeq.
+ */
+async function seenTexts(ctx: StoreContext, query: SearchQuery, windows: Array<{ conversationId: string; from: number; to: number }>): Promise<Message[]> {
+  const { events, hidden } = ctx.cols;
+  const inWindows = { $or: windows.map((w) => ({ conversationId: w.conversationId, seq: { $gte: w.from, $lte: w.to } })) };
+  const edits = await events
+    .find({ type: 'message.edited', 'data.text': containsFilter(query.query), ...inWindows })
+    .project<{ conversationId: string; target: number }>({ conversationId: 1, target: 1 })
+    .toArray();
+  const byText = searchFilter({ windows, query: query.query, mode: 'regex', before: query.before });
+  delete byText['message.text'];
+  const or: Record<string, unknown>[] = [{ originalText: containsFilter(query.query) }];
+  if (edits.length > 0) or.push({ _id: { $in: edits.map((e) => eventId(e.conversationId, e.target)) } });
+  const docs = await events
+    .find({ ...byText, $and: [...(byText.$and ?? []), { $or: or }] })
+    .sort(SEARCH_SORT)
+    .limit(query.limit)
+    .toArray();
+  if (docs.length === 0) return [];
+  const marks = await hidden
+    .find({ userId: query.userId, conversationId: { $in: [...new Set(docs.map((d) => d.conversationId))] }, seq: { $in: docs.map((d) => d.seq) } })
+    .project<{ conversationId: string; seq: number }>({ conversationId: 1, seq: 1 })
+    .toArray();
+  const hid = new Set(marks.map((h) => `${h.conversationId}\u0000${h.seq}`));
+  return docs.filter((d) => !hid.has(`${d.conversationId}\u0000${d.seq}`)).map(storedMessage);
+}
+
+/** Two newest-first hit lists merged without duplicates, at most `limit`. */
+function mergeHits(a: Message[], b: Message[], limit: number): Message[] {
+  const byKey = new Map<string, Message>();
+  for (const m of [...a, ...b]) byKey.set(`${m.conversationId}\u0000${m.seq}`, m);
+  return [...byKey.values()]
+    .sort((x, y) => y.createdAt - x.createdAt || (x.conversationId < y.conversationId ? 1 : x.conversationId > y.conversationId ? -1 : 0) || y.seq - x.seq)
+    .slice(0, limit);
 }

@@ -122,11 +122,8 @@ export function sendBatchFunction(t: TableRef): Migration {
           end if;
         end
         $body$`.execute(db);
-      // a delete erases the text of the target's edit events: find them by target, not by a scan
-      await sql`create index ${sql.id('events_target_idx')} on ${t('events')} (conversation_id, target) where target is not null`.execute(db);
     },
     async down(db) {
-      await sql`drop index if exists ${t('events_target_idx')}`.execute(db);
       await sql`drop function if exists ${fn}(jsonb)`.execute(db);
     },
   };

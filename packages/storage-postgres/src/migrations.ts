@@ -3,6 +3,7 @@ import type { Kysely, Migration, MigrationResultSet } from 'kysely';
 import { sendBatchFunction } from './migration-send-batch.js';
 import { checkSchemaName, tableRef } from './tables.js';
 import type { TableRef } from './tables.js';
+import { readViewsMigration } from './migration-read-views.js';
 
 /** Options of {@link migrate} and {@link migrateDown}. */
 export interface MigrateOptions<DB = unknown> {
@@ -208,6 +209,7 @@ function migrationsFor(schema: string | undefined): Record<string, Migration> {
     '0001_initial': initial(t, schema),
     '0002_append_message_function': appendMessageFunction(t),
     '0003_send_batch': sendBatchFunction(t),
+    '0004_read_views': readViewsMigration(t),
   };
 }
 

@@ -258,12 +258,15 @@ export function createPostgresStore<DB>(options: PostgresStoreOptions<DB>): Chat
         ) s`);
       return { total: Number(row?.total ?? 0), conversations: Number(row?.conversations ?? 0) };
     },
-    async changedMemberships({ userId, since }) {
+    async changedMemberships({ userId, since, afterConversationId, limit }) {
+      // keyset on members (user_id, conversation_id), migration 0004
+      const after = afterConversationId === undefined ? sql`true` : sql`m.conversation_id > ${afterConversationId}`;
+      const bound = limit === undefined ? sql`` : sql`limit ${limit}`;
       const found = await rows(sql<Row>`
         select to_jsonb(c.*) as conversation, to_jsonb(m.*) as member, ${unread} as unread
         from ${t('members')} m join ${t('conversations')} c on c.id = m.conversation_id
-        where m.user_id = ${userId} and (c.updated_at >= ${since}::bigint or m.updated_at >= ${since}::bigint)
-        order by c.id`);
+        where m.user_id = ${userId} and ${after} and (c.updated_at >= ${since}::bigint or m.updated_at >= ${since}::bigint)
+        order by m.conversation_id ${bound}`);
       return found.map(inboxRow);
     },
 
@@ -289,20 +292,59 @@ export function createPostgresStore<DB>(options: PostgresStoreOptions<DB>): Chat
           ? sql`true`
           : sql`(${created} < ${before.createdAt}::bigint or (${created} = ${before.createdAt}::bigint and (
               e.conversation_id < ${before.conversationId} or (e.conversation_id = ${before.conversationId} and e.seq < ${before.seq}::bigint))))`;
+      const tsq = sql`to_tsquery('simple'::regconfig, ${tsquery})`;
       const found = await rows(sql<Row>`
-        select e.* from ${t('members')} m
-        join ${t('events')} e on e.conversation_id = m.conversation_id
-        where m.user_id = ${userId} and ${only}
-          and e.type = 1 and e.deleted_at is null
-          and to_tsvector('simple'::regconfig, e.text) @@ to_tsquery('simple'::regconfig, ${tsquery})
-          and ((e.seq >= m.join_seq and (m.left_seq is null or e.seq <= m.left_seq))
-            or exists (select 1 from jsonb_array_elements(m.past_windows) w
-              where e.seq between (w->>'joinSeq')::bigint and (w->>'leftSeq')::bigint))
-          and not exists (select 1 from ${t('hidden')} h where h.user_id = m.user_id and h.conversation_id = e.conversation_id and h.seq = e.seq)
-          and ${cursor}
-        order by ${created} desc, e.conversation_id desc, e.seq desc
+        select * from ((
+          select e.* from ${t('members')} m
+          join ${t('events')} e on e.conversation_id = m.conversation_id
+          where m.user_id = ${userId} and ${only}
+            and e.type = 1 and e.deleted_at is null
+            and to_tsvector('simple'::regconfig, e.text) @@ ${tsq}
+            and ((e.seq >= m.join_seq and (m.left_seq is null or e.seq <= m.left_seq))
+              or exists (select 1 from jsonb_array_elements(m.past_windows) w
+                where e.seq between (w->>'joinSeq')::bigint and (w->>'leftSeq')::bigint))
+            and not exists (select 1 from ${t('hidden')} h where h.user_id = m.user_id and h.conversation_id = e.conversation_id and h.seq = e.seq)
+            and ${cursor}
+          order by ${created} desc, e.conversation_id desc, e.seq desc
+          limit ${limit}
+        ) union (
+          -- former members also find the texts they saw: as sent (original_text) or as edited
+          -- before they left, both GIN-indexed (migration 0004); the engine rolls hits back to leftSeq
+          select e.* from ${t('members')} m
+          join ${t('events')} e on e.conversation_id = m.conversation_id
+          where m.user_id = ${userId} and m.left_seq is not null and ${only}
+            and e.type = 1 and e.deleted_at is null and e.seq <= m.left_seq
+            and ((e.original_text is not null and to_tsvector('simple'::regconfig, e.original_text) @@ ${tsq})
+              or exists (select 1 from ${t('events')} x where x.conversation_id = e.conversation_id and x.type = 2
+                and x.target = e.seq and x.seq <= m.left_seq and to_tsvector('simple'::regconfig, x.text) @@ ${tsq}))
+            and ((e.seq >= m.join_seq)
+              or exists (select 1 from jsonb_array_elements(m.past_windows) w
+                where e.seq between (w->>'joinSeq')::bigint and (w->>'leftSeq')::bigint))
+            and not exists (select 1 from ${t('hidden')} h where h.user_id = m.user_id and h.conversation_id = e.conversation_id and h.seq = e.seq)
+            and ${cursor}
+          order by ${created} desc, e.conversation_id desc, e.seq desc
+          limit ${limit}
+        )) u
+        order by coalesce(u.created_at, u.at) desc, u.conversation_id desc, u.seq desc
         limit ${limit}`);
       return found.map(toStoredMessage);
+    },
+
+    // ------------------------------------------------- former-member views
+    async mutationsOf({ conversationId, targets, after }) {
+      if (targets.length === 0) return [];
+      const from = after === undefined ? sql`` : sql`and seq > ${after}::bigint`;
+      const found = await rows(sql<Row>`select * from ${t('events')}
+        where conversation_id = ${conversationId} and target = any(${targets}::bigint[]) ${from}
+        order by seq`);
+      return found.map(toEvent);
+    },
+    async originalTexts({ conversationId, seqs }) {
+      if (seqs.length === 0) return [];
+      const found = await rows(sql<Row>`select seq, original_text from ${t('events')}
+        where conversation_id = ${conversationId} and seq = any(${seqs}::bigint[]) and type = ${MESSAGE_TYPE}
+          and deleted_at is null and original_text is not null`);
+      return found.map((r) => ({ seq: Number(r.seq), text: String(r.original_text) }));
     },
 
     // ------------------------------------------------------------------ calls

@@ -94,6 +94,23 @@ export function toMember(r: Row): MemberRecord {
     joinedAt: num(r.joined_at),
     pastWindows: json(r.past_windows, []),
     updatedAt: num(r.updated_at),
+    ...(r.left_view === null || r.left_view === undefined ? {} : { leftView: toLeftView(r.left_view) }),
+  };
+}
+
+/** Map `members.left_view` (built by migration 0004's trigger; bigint counters arrive as JSON numbers). */
+function toLeftView(value: unknown): NonNullable<MemberRecord['leftView']> {
+  const v = json<Record<string, unknown>>(value, {});
+  return {
+    seq: num(v.seq),
+    title: strOrNull(v.title),
+    avatarUrl: strOrNull(v.avatarUrl),
+    metadata: json(v.metadata, {}),
+    messageTtlSeconds: numOrNull(v.messageTtlSeconds),
+    memberCount: num(v.memberCount),
+    messageCount: num(v.messageCount),
+    lastActivityAt: num(v.lastActivityAt),
+    lastMessage: json(v.lastMessage, null),
   };
 }
 

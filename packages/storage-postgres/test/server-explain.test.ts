@@ -95,6 +95,19 @@ describe.skipIf(!available)('EXPLAIN of the read paths on a Postgres server', ()
     expect(indexes(plan)).toContain('events_search_idx');
   });
 
+  it('mutations of a page (former members): the (conversation, target, seq) index, no seq scan', async () => {
+    const [row] = (await sql<{ id: string }>`select id from ${sql.table(`${schema}.conversations`)} limit 1`.execute(db)).rows;
+    const plan = await planOf(() => probe.mutationsOf({ conversationId: row!.id, targets: [2, 3, 4, 5], after: 3 }));
+    expect(noSeqScanOfEvents(plan)).toBe(true);
+    expect(indexes(plan)).toContain('events_target_idx');
+  });
+
+  it('sync page: the member (user, conversation) index, keyset and limit, no seq scan of events', async () => {
+    const plan = await planOf(() => probe.changedMemberships({ userId: 'user4', since: 0, afterConversationId: '0', limit: 5 }));
+    expect(noSeqScanOfEvents(plan)).toBe(true);
+    expect(plan.filter((p) => p['Relation Name'] === 'members').every((p) => p['Node Type'] !== 'Seq Scan')).toBe(true);
+  });
+
   it('unread total: never touches events', async () => {
     const plan = await planOf(() => probe.unreadTotal({ userId: 'user7', now: 0 }));
     expect(eventScans(plan)).toEqual([]);

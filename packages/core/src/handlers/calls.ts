@@ -4,6 +4,7 @@ import { decodeCursor, encodeCursor, shape } from '../cursor.js';
 import { ChatError, errors } from '../errors.js';
 import { requireActive, requireNotBlocked } from '../rules.js';
 import type { Handlers } from './types.js';
+import { withinBudget } from '../reply-budget.js';
 
 const LIVE: CallStatus[] = ['ringing', 'active'];
 const isLive = (call: Call) => LIVE.includes(call.status);
@@ -216,7 +217,8 @@ export const callHandlers: Handlers<'startCall' | 'answerCall' | 'declineCall' |
     const limit = p.limit ?? ctx.limits.defaultPageSize;
     const before = p.cursor === undefined ? undefined : decodeCursor(p.cursor, shape<{ t: number; i: string }>({ t: 'number', i: 'string' }));
     const calls = await ctx.store.listCalls({ userId: actor, limit, ...(before ? { before: { startedAt: before.t, id: before.i } } : {}) });
-    const last = calls[calls.length - 1];
-    return { items: calls, nextCursor: calls.length === limit && last ? encodeCursor({ t: last.startedAt, i: last.id }) : null };
+    const page = withinBudget(calls, ctx.limits.maxReplyBytes);
+    const last = page.items[page.items.length - 1];
+    return { items: page.items, nextCursor: (page.cut || calls.length === limit) && last ? encodeCursor({ t: last.startedAt, i: last.id }) : null };
   },
 };

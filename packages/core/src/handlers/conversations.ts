@@ -9,6 +9,8 @@ import { metadataBytes, takeQuota } from '../quotas.js';
 import { requireActive, requireManager, requireUser, type Access } from '../rules.js';
 import type { AppendInput, CreateConversationInput, MemberRecord } from '../store.js';
 import type { Handlers } from './types.js';
+import { conversationAsSeen } from '../former-view.js';
+import { withinBudget } from '../reply-budget.js';
 
 async function create(ctx: EngineContext, input: Omit<CreateConversationInput, 'id' | 'now'>) {
   const now = ctx.clock.now();
@@ -148,15 +150,17 @@ export const conversationHandlers: Handlers<
   async getConversation(ctx, actor, p) {
     const [conversation, member] = await Promise.all([ctx.store.getConversation(p.conversationId), ctx.store.getMember(p.conversationId, actor)]);
     if (!conversation || (!member && conversation.kind !== 'channel')) throw errors.noConversation();
-    return { conversation: publicConversation(conversation, member), member: member ? publicMember(member) : null };
+    const seen = await conversationAsSeen(ctx.store, conversation, member);
+    return { conversation: publicConversation(seen, member), member: member ? publicMember(member) : null };
   },
   async listMembers(ctx, actor, p) {
     await requireActive(ctx, p.conversationId, actor);
     const after = p.cursor === undefined ? undefined : decodeCursor(p.cursor, shape<{ u: string }>({ u: 'string' })).u;
     const limit = p.limit ?? ctx.limits.defaultPageSize;
     const rows = await ctx.store.listMembers({ conversationId: p.conversationId, limit, ...(after !== undefined ? { afterUserId: after } : {}) });
-    const last = rows[rows.length - 1];
-    return { items: rows.map(publicMember), nextCursor: rows.length === limit && last ? encodeCursor({ u: last.userId }) : null };
+    const page = withinBudget(rows.map(publicMember), ctx.limits.maxReplyBytes);
+    const last = page.items[page.items.length - 1];
+    return { items: page.items, nextCursor: (page.cut || rows.length === limit) && last ? encodeCursor({ u: last.userId }) : null };
   },
   async addMembers(ctx, actor, p) {
     const access = await requireActive(ctx, p.conversationId, actor);
@@ -280,7 +284,8 @@ export const conversationHandlers: Handlers<
     const after = p.cursor === undefined ? undefined : decodeCursor(p.cursor, shape<{ c: string }>({ c: 'string' })).c;
     const limit = p.limit ?? ctx.limits.defaultPageSize;
     const rows = await ctx.store.listChannels({ limit, ...(p.query ? { query: p.query } : {}), ...(after !== undefined ? { afterId: after } : {}) });
-    const last = rows[rows.length - 1];
-    return { items: rows.map((r) => publicConversation(r)), nextCursor: rows.length === limit && last ? encodeCursor({ c: last.id }) : null };
+    const page = withinBudget(rows.map((r) => publicConversation(r)), ctx.limits.maxReplyBytes);
+    const last = page.items[page.items.length - 1];
+    return { items: page.items, nextCursor: (page.cut || rows.length === limit) && last ? encodeCursor({ c: last.id }) : null };
   },
 };

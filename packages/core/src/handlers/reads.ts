@@ -1,7 +1,9 @@
-import type { ConversationEvent, InboxEntry, Receipt, User } from '@parley/protocol';
+import type { ConversationEvent, InboxEntry, Message, Receipt, User } from '@parley/protocol';
 import { publicMember, seesSeq, windowsOf } from '../apply.js';
 import { publicConversation, publish, type EngineContext } from '../context.js';
 import { decodeCursor, encodeCursor, shape } from '../cursor.js';
+import { conversationAsSeen, isFormer, messagesAsSeen, textMatches } from '../former-view.js';
+import { jsonBytes, withinBudget } from '../reply-budget.js';
 import { topics } from '../pubsub.js';
 import { requireActive, requireMembership, type Access } from '../rules.js';
 import type { InboxRow, MemberRecord } from '../store.js';
@@ -77,6 +79,22 @@ async function windowedEvents(
   return { events: page, hasMore };
 }
 
+/** The position of a sync page: first page's time, effective since, reset flag, last conversation id. */
+interface SyncPage {
+  n: number;
+  f: number;
+  r: number;
+  c: string;
+}
+
+/** Message events of a page as the reader saw them (former members: as of leftSeq). */
+async function asSeenEvents(ctx: EngineContext, member: MemberRecord, conversationId: string, events: ConversationEvent[]): Promise<ConversationEvent[]> {
+  if (!isFormer(member)) return events;
+  const messages = events.flatMap((e) => (e.type === 'message' ? [e.message] : []));
+  const asSeen = new Map((await messagesAsSeen(ctx.store, member, conversationId, messages)).map((m) => [m.seq, m]));
+  return events.map((e) => (e.type === 'message' ? { ...e, message: asSeen.get(e.seq) ?? e.message } : e));
+}
+
 /** Reading: history, receipts, inbox, unread counts, sync and search. */
 export const readHandlers: Handlers<
   'history' | 'markDelivered' | 'markRead' | 'receipts' | 'inbox' | 'unreadTotal' | 'sync' | 'search' | 'hidden'
@@ -90,13 +108,20 @@ export const readHandlers: Handlers<
       ...(p.after !== undefined ? { after: p.after } : {}),
     });
     const hidden = new Set(await ctx.store.hiddenSeqs({ userId: actor, conversationId: p.conversationId }));
-    const visible = events.filter((e) => {
-      if (e.type === 'message') return !hidden.has(e.seq);
-      // a mutation of a message the reader cannot see must not leak it
-      if ('target' in e) return seesSeq(access.member, e.target) && !hidden.has(e.target);
-      return true;
-    });
-    return { events: visible, hasMore };
+    const visible = await asSeenEvents(
+      ctx,
+      access.member,
+      p.conversationId,
+      events.filter((e) => {
+        if (e.type === 'message') return !hidden.has(e.seq);
+        // a mutation of a message the reader cannot see must not leak it
+        if ('target' in e) return seesSeq(access.member, e.target) && !hidden.has(e.target);
+        return true;
+      }),
+    );
+    // the newest page (or `before`) gives up its oldest events, an `after` page its newest
+    const bounded = withinBudget(visible, ctx.limits.maxReplyBytes, { from: p.after !== undefined ? 'start' : 'end' });
+    return { events: bounded.items, hasMore: hasMore || bounded.cut };
   },
   async markDelivered(ctx, actor, p) {
     const access = await requireMembership(ctx, p.conversationId, actor);
@@ -114,22 +139,43 @@ export const readHandlers: Handlers<
     const limit = p.limit ?? ctx.limits.defaultPageSize;
     const after = p.cursor === undefined ? undefined : decodeCursor(p.cursor, shape<{ a: number; c: string }>({ a: 'number', c: 'string' }));
     const rows = await ctx.store.inbox({ userId: actor, limit, ...(after ? { after: { lastActivityAt: after.a, conversationId: after.c } } : {}) });
-    const last = rows[rows.length - 1];
+    const entries = withinBudget(await toEntries(ctx, actor, rows), ctx.limits.maxReplyBytes);
+    const last = rows[entries.items.length - 1];
     return {
-      items: await toEntries(ctx, actor, rows),
-      nextCursor: rows.length === limit && last ? encodeCursor({ a: last.conversation.lastActivityAt, c: last.conversation.id }) : null,
+      items: entries.items,
+      nextCursor: (entries.cut || rows.length === limit) && last ? encodeCursor({ a: last.conversation.lastActivityAt, c: last.conversation.id }) : null,
     };
   },
   async unreadTotal(ctx, actor) {
     return ctx.store.unreadTotal({ userId: actor, now: ctx.clock.now() });
   },
   async sync(ctx, actor, p) {
-    const now = ctx.clock.now();
-    const since = p.since === undefined ? undefined : decodeCursor(p.since, shape<{ t: number }>({ t: 'number' })).t;
-    const reset = since === undefined || since < now - ctx.limits.syncMaxAgeMs;
-    const rows = await ctx.store.changedMemberships({ userId: actor, since: reset ? 0 : since - ctx.limits.syncSkewMs });
-    const [entries, contacts] = await Promise.all([toEntries(ctx, actor, rows), ctx.store.listContacts(actor)]);
-    return { entries, contacts, cursor: encodeCursor({ t: now }), reset };
+    // later pages carry the first page's position, so every page of one sync answers the same question
+    const page = p.page === undefined ? undefined : decodeCursor(p.page, shape<SyncPage>({ n: 'number', f: 'number', r: 'number', c: 'string' }));
+    let start: Omit<SyncPage, 'c'>;
+    if (page) start = page;
+    else {
+      const now = ctx.clock.now();
+      const since = p.since === undefined ? undefined : decodeCursor(p.since, shape<{ t: number }>({ t: 'number' })).t;
+      const reset = since === undefined || since < now - ctx.limits.syncMaxAgeMs;
+      start = { n: now, f: reset ? 0 : since - ctx.limits.syncSkewMs, r: reset ? 1 : 0 };
+    }
+    const limit = ctx.limits.defaultPageSize;
+    const [rows, contacts] = await Promise.all([
+      ctx.store.changedMemberships({ userId: actor, since: start.f, limit, ...(page ? { afterConversationId: page.c } : {}) }),
+      page ? Promise.resolve([]) : ctx.store.listContacts(actor),
+    ]);
+    const seen = await Promise.all(rows.map(async (r) => ({ ...r, conversation: await conversationAsSeen(ctx.store, r.conversation, r.member) })));
+    const entries = withinBudget(await toEntries(ctx, actor, seen), ctx.limits.maxReplyBytes, { reservedBytes: jsonBytes(contacts) });
+    const last = rows[entries.items.length - 1];
+    const more = (entries.cut || rows.length === limit) && last !== undefined;
+    return {
+      entries: entries.items,
+      contacts,
+      cursor: encodeCursor({ t: start.n }),
+      reset: start.r === 1,
+      nextPage: more ? encodeCursor({ n: start.n, f: start.f, r: start.r, c: last.conversation.id } satisfies SyncPage) : null,
+    };
   },
   async search(ctx, actor, p) {
     const limit = p.limit ?? ctx.limits.defaultPageSize;
@@ -143,16 +189,31 @@ export const readHandlers: Handlers<
       ...(before ? { before: { createdAt: before.t, conversationId: before.c, seq: before.s } } : {}),
     });
     const members = new Map<string, MemberRecord | null>();
-    const visible = [];
     for (const hit of hits) {
       if (!members.has(hit.conversationId)) members.set(hit.conversationId, await ctx.store.getMember(hit.conversationId, actor));
-      const m = members.get(hit.conversationId);
-      if (m && seesSeq(m, hit.seq)) visible.push(hit);
     }
-    const last = hits[hits.length - 1];
+    // former members see (and find) each message as it was when they left
+    const seen = new Map<Message, Message>();
+    for (const [conversationId, m] of members) {
+      if (!isFormer(m)) continue;
+      const mine = hits.filter((h) => h.conversationId === conversationId);
+      const asSeen = await messagesAsSeen(ctx.store, m, conversationId, mine);
+      mine.forEach((h, i) => seen.set(h, asSeen[i]!));
+    }
+    const shown = hits.map((hit) => {
+      const m = members.get(hit.conversationId);
+      if (!m || !seesSeq(m, hit.seq)) return null;
+      const asSeen = seen.get(hit) ?? hit;
+      if (asSeen.deletedAt !== null) return null;
+      if (asSeen.text !== hit.text && !textMatches(asSeen.text, p.query)) return null;
+      return asSeen;
+    });
+    // the cursor follows the store's hits, so a hit left out above never stalls paging
+    const bounded = withinBudget(shown, ctx.limits.maxReplyBytes);
+    const last = hits[bounded.items.length - 1];
     return {
-      items: visible,
-      nextCursor: hits.length === limit && last ? encodeCursor({ t: last.createdAt, c: last.conversationId, s: last.seq }) : null,
+      items: bounded.items.filter((h): h is Message => h !== null),
+      nextCursor: (bounded.cut || hits.length === limit) && last ? encodeCursor({ t: last.createdAt, c: last.conversationId, s: last.seq }) : null,
     };
   },
   async hidden(ctx, actor, p) {
