@@ -95,6 +95,42 @@ export function preconditionsSuite(o: ResolvedStoreOptions): void {
       expect(ok.event.type === 'message' && ok.event.message.replyTo).toBe(seen.seq);
     });
 
+    it('a burst of concurrent sends with mixed outcomes: each gets its own, the good ones consecutive in arrival order', async () => {
+      const w = createWorld(store());
+      const [a, b, former, stranger] = await w.users('a', 'b', 'former', 'stranger');
+      const g = await w.chat.as(a!).createGroup({ title: 'burst', memberIds: [b!, former!] });
+      await w.chat.as(former!).leave({ conversationId: g.id });
+      const start = (await w.store.getConversation(g.id))!.lastSeq;
+      const send = (sender: string, clientId: string, conversationId = g.id, replyTo: number | null = null) =>
+        w.store.append({ draft: messageDraft(w, conversationId, sender, clientId, replyTo), requireActiveMember: sender, notBlocked: true });
+      // submitted in one synchronous run: a store that batches sees them as one batch
+      const jobs = [
+        send(a!, 'g1'), send(stranger!, 's1'), send(b!, 'g2'), send(a!, 'g1'), send(former!, 'f1'),
+        send(b!, 'g3', w.id('nowhere')), send(a!, 'g4'), send(b!, 'r1', g.id, 999), send(b!, 'g5'),
+      ];
+      const results = await Promise.allSettled(jobs);
+      const outcome = (i: number) => {
+        const r = results[i]!;
+        if (r.status === 'fulfilled') return { seq: r.value.event.seq, duplicate: r.value.duplicate };
+        return { error: isChatError(r.reason) ? r.reason.message : String(r.reason) };
+      };
+      expect(results.map((_, i) => outcome(i))).toEqual([
+        { seq: start + 1, duplicate: false },
+        { error: appendRefused('never-member').message },
+        { seq: start + 2, duplicate: false },
+        { seq: start + 1, duplicate: true },
+        { error: appendRefused('not-active').message },
+        { error: appendRefused('no-conversation').message },
+        { seq: start + 3, duplicate: false },
+        { error: appendRefused('no-target').message },
+        { seq: start + 4, duplicate: false },
+      ]);
+      const conversation = (await w.store.getConversation(g.id))!;
+      expect(conversation.lastSeq).toBe(start + 4);
+      const texts = (await allEvents(w.store, g.id)).flatMap((e) => (e.type === 'message' ? [e.message.text] : []));
+      expect(texts).toEqual(['g1', 'g2', 'g4', 'g5']);
+    });
+
     it('an admin demoted or removed while adding members: no add by them commits after the change', { timeout: 120_000 }, async () => {
       for (let round = 0; round < ROUNDS; round++) {
         const w = createWorld(store());
