@@ -3,7 +3,7 @@
  *
  *   npx tsx --conditions=@parley/source packages/storage-postgres/scripts/send-bench.ts \
  *     [--kind=direct|group] [--conversations=800] [--seconds=3] [--reps=5] [--concurrency=8]
- *     [--before] [--explain] [--drop-index=name,...] [--keep]
+ *     [--before] [--explain] [--drop-index=name,...] [--keep] [--in-flight=4] [--batch=128]
  *
  * In a fresh schema (dropped at the end) it creates the conversations, then alternates the
  * variants for `--reps` repetitions, rotating which goes first:
@@ -55,7 +55,12 @@ const db = new Kysely<unknown>({
     }
   },
 });
-const store = createPostgresStore({ db, schema });
+// --in-flight=N / --batch=N tune the group commit (see BatchingOptions)
+const batching = {
+  ...(args.has('in-flight') ? { maxInFlight: num('in-flight', 4) } : {}),
+  ...(args.has('batch') ? { maxBatch: num('batch', 128) } : {}),
+};
+const store = createPostgresStore({ db, schema, batching });
 const q = async <R>(text: string, params: unknown[] = []) => (await pool.query(text, params)).rows as R[];
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);

@@ -313,6 +313,8 @@ export function createPostgresStore<DB>(options: PostgresStoreOptions<DB>): Chat
           select e.* from ${t('members')} m
           join ${t('events')} e on e.conversation_id = m.conversation_id
           where m.user_id = ${userId} and m.left_seq is not null and ${only}
+            -- uncorrelated, so a one-time filter: a user who never left anything skips this branch
+            and exists (select 1 from ${t('members')} f where f.user_id = ${userId} and f.left_seq is not null)
             and e.type = 1 and e.deleted_at is null and e.seq <= m.left_seq
             and ((e.original_text is not null and to_tsvector('simple'::regconfig, e.original_text) @@ ${tsq})
               or exists (select 1 from ${t('events')} x where x.conversation_id = e.conversation_id and x.type = 2

@@ -120,7 +120,8 @@ describe('fan-out', () => {
   it('follows every conversation of a user with more than one inbox page', async () => {
     h = await startHarness({ users: ['ana', 'ben'] });
     const ids: string[] = [];
-    for (let i = 0; i < 230; i++) ids.push((await h.chat.as('ben').createGroup({ title: `g${i}`, memberIds: ['ana'] })).id);
+    // server-side setup: past the per-user creation quota on purpose
+    for (let i = 0; i < 230; i++) ids.push((await h.chat.as('ben', { unlimited: true }).createGroup({ title: `g${i}`, memberIds: ['ana'] })).id);
     const ana = await h.connect('ana');
     expect(h.server.conversations).toBe(230);
     const oldest = ids[0]!;
