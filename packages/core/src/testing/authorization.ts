@@ -201,7 +201,7 @@ export function authorizationSuite(o: ResolvedStoreOptions): void {
     });
 
     describe('role rules', () => {
-      it('admins cannot remove or demote owners and admins, nor grant owner', async () => {
+      it('admins cannot remove, demote or promote owners and admins, nor grant owner; they may step down', async () => {
         const w = createWorld(store());
         const [o1, a1, a2, m] = await w.users('o1', 'a1', 'a2', 'm');
         const g = await w.chat.as(o1!).createGroup({ title: 'roles', memberIds: [a1!, a2!, m!] });
@@ -210,8 +210,15 @@ export function authorizationSuite(o: ResolvedStoreOptions): void {
         await expectCode(w.chat.as(a1!).removeMember({ conversationId: g.id, userId: o1! }), 'FORBIDDEN');
         await expectCode(w.chat.as(a1!).setRole({ conversationId: g.id, userId: o1!, role: 'member' }), 'FORBIDDEN');
         await expectCode(w.chat.as(a1!).setRole({ conversationId: g.id, userId: m!, role: 'owner' }), 'FORBIDDEN');
+        // admins manage members, owners manage admins: no demoting another admin
+        await expectCode(w.chat.as(a1!).setRole({ conversationId: g.id, userId: a2!, role: 'member' }), 'FORBIDDEN');
+        expect((await w.chat.as(a1!).setRole({ conversationId: g.id, userId: m!, role: 'admin' })).role).toBe('admin');
+        await expectCode(w.chat.as(a1!).setRole({ conversationId: g.id, userId: m!, role: 'member' }), 'FORBIDDEN');
+        expect((await w.chat.as(o1!).setRole({ conversationId: g.id, userId: m!, role: 'member' })).role).toBe('member');
         expect((await w.chat.as(o1!).setRole({ conversationId: g.id, userId: a2!, role: 'member' })).role).toBe('member');
         expect((await w.chat.as(a1!).removeMember({ conversationId: g.id, userId: a2! })).leftSeq).not.toBeNull();
+        // an admin may step down
+        expect((await w.chat.as(a1!).setRole({ conversationId: g.id, userId: a1!, role: 'member' })).role).toBe('member');
       });
 
       it('the last owner cannot demote itself; leaving hands ownership to the oldest admin', async () => {
