@@ -116,21 +116,25 @@ export async function runSendBatch(db: Kysely<unknown> | Transaction<unknown>, t
 async function readState(t: TableRef, trx: Transaction<unknown>, input: AppendInput, conversation: Row): Promise<AppendState> {
   const cid = input.draft.conversationId;
   const needs = appendNeeds(input);
-  const [memberRows, messageRows, owners, blocked] = await Promise.all([
+  // one after the other: a transaction is one connection, and pg queues (and will refuse) overlapping queries
+  const memberRows =
     needs.members.length === 0
       ? []
-      : sql<Row>`select * from ${t('members')} where conversation_id = ${cid} and user_id = any(${needs.members}::text[])`.execute(trx).then((r) => r.rows),
+      : (await sql<Row>`select * from ${t('members')} where conversation_id = ${cid} and user_id = any(${needs.members}::text[])`.execute(trx)).rows;
+  const messageRows =
     needs.message === undefined
       ? []
-      : sql<Row>`select * from ${t('events')} where conversation_id = ${cid} and seq = ${needs.message}::bigint and type = ${MESSAGE_TYPE}`.execute(trx).then((r) => r.rows),
-    needs.owners
-      ? sql<Row>`select count(*)::int as n from ${t('members')} where conversation_id = ${cid} and role = 'owner' and left_seq is null`.execute(trx).then((r) => Number(r.rows[0]?.n ?? 0))
-      : undefined,
+      : (await sql<Row>`select * from ${t('events')} where conversation_id = ${cid} and seq = ${needs.message}::bigint and type = ${MESSAGE_TYPE}`.execute(trx)).rows;
+  const owners = needs.owners
+    ? Number((await sql<Row>`select count(*)::int as n from ${t('members')} where conversation_id = ${cid} and role = 'owner' and left_seq is null`.execute(trx)).rows[0]?.n ?? 0)
+    : undefined;
+  const blocked =
     needs.blocks && conversation.kind === 'direct'
-      ? sql<Row>`select exists (select 1 from ${t('contacts')} ct join ${t('members')} a on a.conversation_id = ${cid} and a.user_id = ct.owner_id
-          join ${t('members')} b on b.conversation_id = ${cid} and b.user_id = ct.user_id where ct.blocked) as blocked`.execute(trx).then((r) => r.rows[0]?.blocked === true)
-      : undefined,
-  ]);
+      ? (
+          await sql<Row>`select exists (select 1 from ${t('contacts')} ct join ${t('members')} a on a.conversation_id = ${cid} and a.user_id = ct.owner_id
+            join ${t('members')} b on b.conversation_id = ${cid} and b.user_id = ct.user_id where ct.blocked) as blocked`.execute(trx)
+        ).rows[0]?.blocked === true
+      : undefined;
   return {
     conversation: toConversation(conversation),
     members: new Map<string, MemberRecord>(memberRows.map((r) => [String(r.user_id), toMember(r)])),
