@@ -5,6 +5,7 @@ import type { ConversationDoc, EventDoc, MemberDoc } from './collections.js';
 import type { StoreContext } from './context.js';
 import { messageBody, readEvent, storedMessage, stripUndefined, toConversation } from './documents.js';
 import { nextConversation } from './effects.js';
+import { eraseEditTexts } from './erasure.js';
 import { isDuplicateKeyError } from './errors.js';
 import { callId, eventId, memberId } from './ids.js';
 
@@ -79,20 +80,35 @@ export async function settle(ctx: StoreContext, current: ConversationDoc): Promi
   }
 }
 
-/** Apply a mutation to its target message (compare-and-set on `rev`); returns the message after it. */
+/**
+ * Apply a mutation to its target message (compare-and-set on `rev`); returns the message after it.
+ * A delete nulls `originalText` in the same update, then blanks the texts of the earlier edits
+ * (outside the `mutSeq` guard, so a projection re-run after a crash between the two finishes it;
+ * both happen before `lastSeq` moves, so no reader of the log sees the delete without them).
+ */
 async function mutateTarget(ctx: StoreContext, event: Extract<ConversationEvent, { target: number }>): Promise<Message | null> {
   const _id = eventId(event.conversationId, event.target);
+  const deletes = event.type === 'message.deleted';
+  let result: Message | null = null;
   for (;;) {
     const doc = await ctx.cols.events.findOne({ _id });
     if (!doc || doc.type !== 'message') return null;
-    if (doc.mutSeq >= event.seq) return storedMessage(doc);
+    if (doc.mutSeq >= event.seq) {
+      result = storedMessage(doc);
+      break;
+    }
     const next = applyMutation(storedMessage(doc), event);
     const res = await ctx.cols.events.updateOne(
       { _id, rev: doc.rev },
-      { $set: { message: messageBody(next), mutSeq: event.seq }, $inc: { rev: 1 } },
+      { $set: { message: messageBody(next), mutSeq: event.seq, ...(deletes ? { originalText: null } : {}) }, $inc: { rev: 1 } },
     );
-    if (res.matchedCount === 1) return next;
+    if (res.matchedCount === 1) {
+      result = next;
+      break;
+    }
   }
+  if (deletes) await eraseEditTexts(ctx, event.conversationId, event.target, event.seq);
+  return result;
 }
 
 /** Create or reactivate a member for a `member.joined` event (compare-and-set on `eventSeq`). */
