@@ -82,33 +82,26 @@ export async function settle(ctx: StoreContext, current: ConversationDoc): Promi
 
 /**
  * Apply a mutation to its target message (compare-and-set on `rev`); returns the message after it.
- * A delete nulls `originalText` in the same update, then blanks the texts of the earlier edits
- * (outside the `mutSeq` guard, so a projection re-run after a crash between the two finishes it;
- * both happen before `lastSeq` moves, so no reader of the log sees the delete without them).
+ * A delete first blanks the texts of the earlier edits (idempotent, and outside the `mutSeq` guard,
+ * so a projection re-run after a crash finishes it), then nulls `originalText` in the same update
+ * that marks the message deleted: whenever a reader sees the message deleted, no edit carries its
+ * text any more, and both are done before `lastSeq` moves.
  */
 async function mutateTarget(ctx: StoreContext, event: Extract<ConversationEvent, { target: number }>): Promise<Message | null> {
   const _id = eventId(event.conversationId, event.target);
   const deletes = event.type === 'message.deleted';
-  let result: Message | null = null;
+  if (deletes) await eraseEditTexts(ctx, event.conversationId, event.target, event.seq);
   for (;;) {
     const doc = await ctx.cols.events.findOne({ _id });
     if (!doc || doc.type !== 'message') return null;
-    if (doc.mutSeq >= event.seq) {
-      result = storedMessage(doc);
-      break;
-    }
+    if (doc.mutSeq >= event.seq) return storedMessage(doc);
     const next = applyMutation(storedMessage(doc), event);
     const res = await ctx.cols.events.updateOne(
       { _id, rev: doc.rev },
       { $set: { message: messageBody(next), mutSeq: event.seq, ...(deletes ? { originalText: null } : {}) }, $inc: { rev: 1 } },
     );
-    if (res.matchedCount === 1) {
-      result = next;
-      break;
-    }
+    if (res.matchedCount === 1) return next;
   }
-  if (deletes) await eraseEditTexts(ctx, event.conversationId, event.target, event.seq);
-  return result;
 }
 
 /** Create or reactivate a member for a `member.joined` event (compare-and-set on `eventSeq`). */

@@ -126,20 +126,27 @@ describe('a delete whose writer died half-way', () => {
 
   const deleteOf = (target: number): AppendInput => ({ draft: { type: 'message.deleted', conversationId: 'g', actorId: 'ann', at, target }, requireActiveMember: 'ann' });
 
-  it('dying before erasing the edit texts: the next writer erases them', async () => {
-    const target = await editedMessage();
-    intercept = firstMatch((c) => c.collection.endsWith('events') && c.method === 'updateMany', () => Promise.reject(networkError()));
-    await expect(store.append(deleteOf(target))).rejects.toMatchObject({ name: 'MongoNetworkError' });
-    expect(await peer.getConversation('g'), 'the delete is not visible yet').toMatchObject({ lastSeq: 4 });
-    await expectErased(target);
-  });
+  const crashPoints: Array<[string, (c: Parameters<Interceptor>[0]) => boolean]> = [
+    ['erasing the edit texts', (c) => c.collection.endsWith('events') && c.method === 'updateMany'],
+    ['marking the message deleted', (c) => c.collection.endsWith('events') && c.method === 'updateOne'],
+    ['advancing the conversation', (c) => c.collection.endsWith('conversations') && c.method === 'updateOne'],
+  ];
+  for (const [step, match] of crashPoints) {
+    it(`dying before ${step}: the next writer finishes the erasure`, async () => {
+      const target = await editedMessage();
+      intercept = firstMatch(match, () => Promise.reject(networkError()));
+      await expect(store.append(deleteOf(target))).rejects.toMatchObject({ name: 'MongoNetworkError' });
+      expect(await peer.getConversation('g'), 'the delete is not visible yet').toMatchObject({ lastSeq: 4 });
+      await expectErased(target);
+    });
+  }
 
-  it('dying before advancing the conversation: originalText was nulled by the delete itself', async () => {
+  it('originalText is nulled by the update that marks the message deleted, not after the append', async () => {
     const target = await editedMessage();
     intercept = firstMatch((c) => c.collection.endsWith('conversations') && c.method === 'updateOne', () => Promise.reject(networkError()));
     await expect(store.append(deleteOf(target))).rejects.toMatchObject({ name: 'MongoNetworkError' });
     const raw = await db.collection('parley_events').findOne({ _id: eventId('g', target) });
-    expect(raw?.originalText, 'nulled in the same update that applied the delete').toBeNull();
-    await expectErased(target);
+    expect(raw?.message?.deletedAt).toBe(at);
+    expect(raw?.originalText).toBeNull();
   });
 });
