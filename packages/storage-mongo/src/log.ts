@@ -1,11 +1,12 @@
-import { ChatError, visibleMessage } from '@parley/core';
+import { appendRefused, ChatError, checkAppend, visibleMessage } from '@parley/core';
 import type { AppendInput, AppendResult, ChatStore, EventsQuery } from '@parley/core';
 import type { ConversationEvent, Message } from '@parley/protocol';
 import type { ConversationDoc, EventDoc } from './collections.js';
+import { readAppendState } from './append-state.js';
 import type { StoreContext } from './context.js';
 import { readEvent, storedMessage, toConversation, toEventDoc } from './documents.js';
 import { isDuplicateKeyError } from './errors.js';
-import { conversationId, eventId, memberId } from './ids.js';
+import { conversationId, eventId } from './ids.js';
 import { projectEvent, settle } from './projection.js';
 import { eventsPlan } from './queries.js';
 
@@ -34,49 +35,39 @@ async function duplicateResult(ctx: StoreContext, conv: ConversationDoc, origina
   return { event: readEvent(original), conversation: toConversation(settled), duplicate: true };
 }
 
-/** Check the preconditions of a draft against the conversation as of `conv.lastSeq`. */
-async function checkPreconditions(ctx: StoreContext, conv: ConversationDoc, input: AppendInput): Promise<void> {
-  const { draft, requireActiveMember } = input;
-  if (requireActiveMember !== undefined) {
-    const m = await ctx.cols.members.findOne({ _id: memberId(conv.id, requireActiveMember) }, { projection: { leftSeq: 1 } });
-    if (!m || m.leftSeq !== null) throw new ChatError('FORBIDDEN', 'not an active member of this conversation');
-  }
-  if (draft.type === 'member.joined' || draft.type === 'member.left' || draft.type === 'member.role') {
-    const m = await ctx.cols.members.findOne({ _id: memberId(conv.id, draft.userId) }, { projection: { leftSeq: 1 } });
-    const active = m !== null && m.leftSeq === null;
-    if (draft.type === 'member.joined' && active) throw new ChatError('CONFLICT', 'already a member');
-    if (draft.type !== 'member.joined' && !active) throw new ChatError('CONFLICT', 'not an active member');
-  }
-  if ('target' in draft) {
-    const target =
-      draft.target <= conv.lastSeq
-        ? await ctx.cols.events.findOne({ _id: eventId(conv.id, draft.target) }, { projection: { type: 1 } })
-        : null;
-    if (!target || target.type !== 'message') throw new ChatError('NOT_FOUND', 'message not found');
-  }
-}
-
 /**
  * {@link ChatStore.append} without transactions.
  *
- * Each attempt reads the conversation (its `lastSeq` is the applied watermark), checks the
- * preconditions against that state, and inserts the event at `lastSeq + 1`. The event's `_id` is
- * derived from (conversationId, seq), so exactly one insert per seq succeeds on any server; the
- * loser gets a duplicate-key error, applies the winner's event if needed, and tries again. A seq
- * n + 1 can only be inserted once n is applied, hence once n exists: seqs appear in order, and a
- * reader never sees a gap filled later. A send with a clientId that already exists returns the
- * original: checked before the insert (the conversation was read first, so any earlier insert of
- * the same clientId is either seen or collides on its seq) and, on servers with unique indexes, by
- * the unique (conversationId, senderId, clientId) index.
+ * Each attempt reads the conversation (its `lastSeq` is the applied watermark), reads what the
+ * preconditions need and checks them with core's `checkAppend`, and inserts the event at
+ * `lastSeq + 1`. The event's `_id` is derived from (conversationId, seq), so exactly one insert per
+ * seq succeeds on any server; the loser gets a duplicate-key error, applies the winner's event if
+ * needed, and tries again. A seq n + 1 can only be inserted once n is applied, hence once n exists:
+ * seqs appear in order, and a reader never sees a gap filled later.
+ *
+ * The preconditions are atomic with the append for the same reason. Members, the target message
+ * and the conversation's counters change only by the projection of events, which completes before
+ * `lastSeq` moves; so the state read after seeing `lastSeq = n` is the state at n unless an event
+ * took n + 1 meanwhile, and then our insert at n + 1 fails and the attempt starts over. A
+ * successful insert therefore commits on exactly the state it was checked against. No secondary
+ * unique index and no transaction is involved. Two inputs are not in the log and change without
+ * taking a seq: blocks (contacts) and message expiry. A block applies to the sends that start
+ * after it is acknowledged; a send that read the contacts just before may still commit (the
+ * Postgres store has the same narrow window). Likewise `targetNotDeleted` sees an expiry only once
+ * `expireMessages` wrote it.
+ *
+ * A send with a clientId that already exists returns the original: checked before the insert (the
+ * conversation was read first, so any earlier insert of the same clientId is either seen or
+ * collides on its seq) and, on servers with unique indexes, by the unique
+ * (conversationId, senderId, clientId) index.
  */
 export async function appendEvent(ctx: StoreContext, input: AppendInput): Promise<AppendResult> {
   const { draft } = input;
-  if (draft.type === 'conversation.created') throw new ChatError('INVALID', 'conversation.created cannot be appended');
   const clientId = draft.type === 'message' ? draft.message.clientId : null;
   for (let attempt = 0; attempt < ctx.maxAppendAttempts; attempt++) {
     const conv = await readyConversation(ctx, draft.conversationId);
-    if (!conv) throw new ChatError('NOT_FOUND', 'conversation not found');
-    await checkPreconditions(ctx, conv, input);
+    if (!conv) throw appendRefused('no-conversation');
+    checkAppend(input, await readAppendState(ctx, conv, input));
     if (draft.type === 'message' && clientId !== null) {
       const original = await findByClientId(ctx, conv.id, draft.message.senderId, clientId);
       if (original) return duplicateResult(ctx, conv, original);

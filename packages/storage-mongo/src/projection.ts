@@ -5,6 +5,7 @@ import type { ConversationDoc, EventDoc, MemberDoc } from './collections.js';
 import type { StoreContext } from './context.js';
 import { messageBody, readEvent, storedMessage, stripUndefined, toConversation } from './documents.js';
 import { nextConversation } from './effects.js';
+import { eraseEditTexts } from './erasure.js';
 import { isDuplicateKeyError } from './errors.js';
 import { callId, eventId, memberId } from './ids.js';
 
@@ -79,9 +80,17 @@ export async function settle(ctx: StoreContext, current: ConversationDoc): Promi
   }
 }
 
-/** Apply a mutation to its target message (compare-and-set on `rev`); returns the message after it. */
+/**
+ * Apply a mutation to its target message (compare-and-set on `rev`); returns the message after it.
+ * A delete first blanks the texts of the earlier edits (idempotent, and outside the `mutSeq` guard,
+ * so a projection re-run after a crash finishes it), then nulls `originalText` in the same update
+ * that marks the message deleted: whenever a reader sees the message deleted, no edit carries its
+ * text any more, and both are done before `lastSeq` moves.
+ */
 async function mutateTarget(ctx: StoreContext, event: Extract<ConversationEvent, { target: number }>): Promise<Message | null> {
   const _id = eventId(event.conversationId, event.target);
+  const deletes = event.type === 'message.deleted';
+  if (deletes) await eraseEditTexts(ctx, event.conversationId, event.target, event.seq);
   for (;;) {
     const doc = await ctx.cols.events.findOne({ _id });
     if (!doc || doc.type !== 'message') return null;
@@ -89,7 +98,7 @@ async function mutateTarget(ctx: StoreContext, event: Extract<ConversationEvent,
     const next = applyMutation(storedMessage(doc), event);
     const res = await ctx.cols.events.updateOne(
       { _id, rev: doc.rev },
-      { $set: { message: messageBody(next), mutSeq: event.seq }, $inc: { rev: 1 } },
+      { $set: { message: messageBody(next), mutSeq: event.seq, ...(deletes ? { originalText: null } : {}) }, $inc: { rev: 1 } },
     );
     if (res.matchedCount === 1) return next;
   }

@@ -52,7 +52,7 @@ async function keepOriginal(ctx: StoreContext, conversationId: string, target: n
 /**
  * Wrap `append` so the read views stay current: before an edit, the original text is kept (every
  * edit's writer does this before its event exists, so the first edit applied always finds it
- * kept); after a delete it is nulled; after a leave, the conversation right after the leave (what
+ * kept; the delete's own update nulls it, see projection.ts); after a leave, the conversation right after the leave (what
  * the append returns) is stored on the member document.
  */
 export function withReadViews(ctx: StoreContext, append: ChatStore['append']): ChatStore['append'] {
@@ -62,9 +62,6 @@ export function withReadViews(ctx: StoreContext, append: ChatStore['append']): C
     const result = await append(input);
     if (result.duplicate) return result;
     const event: ConversationEvent = result.event;
-    if (event.type === 'message.deleted') {
-      await ctx.cols.events.updateOne({ _id: eventId(event.conversationId, event.target) }, { $set: { originalText: null } });
-    }
     if (event.type === 'member.left') {
       await ctx.cols.members.updateOne(
         { _id: memberId(event.conversationId, event.userId), leftSeq: event.seq },

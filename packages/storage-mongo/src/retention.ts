@@ -4,6 +4,7 @@ import type { Message } from '@parley/protocol';
 import type { EventDoc } from './collections.js';
 import type { StoreContext } from './context.js';
 import { messageBody, storedMessage } from './documents.js';
+import { eraseEditTexts } from './erasure.js';
 
 /** True when a deleted message still holds content to erase. */
 export function hasContent(message: Pick<Message, 'text' | 'attachments' | 'metadata'>): boolean {
@@ -30,10 +31,7 @@ async function rewrite(ctx: StoreContext, first: EventDoc, change: (m: Message) 
       { $set: { message: messageBody(next), erased: true, originalText: null }, $inc: { rev: 1 } },
     );
     if (res.matchedCount === 1) {
-      await ctx.cols.events.updateMany(
-        { conversationId: doc.conversationId, type: 'message.edited', target: doc.seq },
-        { $set: { 'data.text': '' } },
-      );
+      await eraseEditTexts(ctx, doc.conversationId, doc.seq);
       return next;
     }
     doc = await ctx.cols.events.findOne({ _id: doc._id });

@@ -27,6 +27,12 @@ function splitDefaults<T extends object>(given: Partial<T>, defaults: T): { set:
   return { set, setOnInsert };
 }
 
+/** True when either user has blocked the other (one indexed read of at most two contact documents). */
+export async function blockedEitherWay(ctx: StoreContext, a: string, b: string): Promise<boolean> {
+  const hit = await ctx.cols.contacts.findOne({ _id: { $in: [contactId(a, b), contactId(b, a)] }, blocked: true }, { projection: { _id: 1 } });
+  return hit !== null;
+}
+
 /** Users and contacts. */
 export function userMethods(
   ctx: StoreContext,
@@ -98,12 +104,6 @@ export function userMethods(
     async listContacts(ownerId) {
       return (await contacts.find({ ownerId }).sort({ userId: 1 }).toArray()).map(toContact);
     },
-    async isBlockedEitherWay(a, b) {
-      const hit = await contacts.findOne(
-        { _id: { $in: [contactId(a, b), contactId(b, a)] }, blocked: true },
-        { projection: { _id: 1 } },
-      );
-      return hit !== null;
-    },
+    isBlockedEitherWay: (a, b) => blockedEitherWay(ctx, a, b),
   };
 }

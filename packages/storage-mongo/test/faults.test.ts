@@ -1,9 +1,9 @@
-import { isChatError } from '@parley/core';
+import { appendRefused, isChatError } from '@parley/core';
 import type { ChatStore } from '@parley/core';
 import type { Db } from 'mongodb';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createMongoStore } from '../src/index.js';
-import { type Interceptor, duplicateKeyError, faultyDb, networkError } from './faulty-db.js';
+import { type Interceptor, duplicateKeyError, eventInsert, faultyDb, firstMatch, networkError } from './faulty-db.js';
 import { directInput, groupInput, messageDraft } from './fixtures.js';
 import { freshDatabase, useTestServer } from './server.js';
 
@@ -14,6 +14,7 @@ let store: ChatStore;
 /** A well-behaved store on the same database (another process). */
 let peer: ChatStore;
 let intercept: Interceptor = () => undefined;
+const noConversation = appendRefused('no-conversation');
 
 beforeEach(async () => {
   db = await freshDatabase(server());
@@ -25,14 +26,8 @@ beforeEach(async () => {
 
 /** Intercept the first call matching `match` only. */
 function once(match: (c: Parameters<Interceptor>[0]) => boolean, run: Interceptor): void {
-  let fired = false;
-  intercept = (call) => {
-    if (fired || !match(call)) return undefined;
-    fired = true;
-    return run(call);
-  };
+  intercept = firstMatch(match, run);
 }
-const eventInsert = (c: Parameters<Interceptor>[0]) => c.collection.endsWith('events') && c.method === 'insertOne';
 
 describe('duplicate-key handling on append', () => {
   it('retries at the next seq when a concurrent writer took the seq', async () => {
@@ -120,7 +115,7 @@ describe('faults', () => {
     expect(await peer.unreadTotal({ userId: 'cy', now: 3000 })).toEqual({ total: 0, conversations: 0 });
     expect(await peer.changedMemberships({ userId: 'cy', since: 0 })).toEqual([]);
     expect(await peer.sharesConversation('ann', 'cy')).toBe(false);
-    await expect(peer.append({ draft: messageDraft({ conversationId: 'half', senderId: 'ann', at: 2001 }) })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(peer.append({ draft: messageDraft({ conversationId: 'half', senderId: 'ann', at: 2001 }) })).rejects.toMatchObject({ code: noConversation.code, message: noConversation.message });
   });
 
   it('finishes a direct conversation whose creator died after claiming the pair', async () => {

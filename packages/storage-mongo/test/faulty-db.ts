@@ -29,6 +29,19 @@ export function faultyDb(db: Db, intercept: Interceptor): Db {
   });
 }
 
+/** An interceptor that runs `run` for the first call matching `match` only. */
+export function firstMatch(match: (call: Parameters<Interceptor>[0]) => boolean, run: Interceptor): Interceptor {
+  let fired = false;
+  return (call) => {
+    if (fired || !match(call)) return undefined;
+    fired = true;
+    return run(call);
+  };
+}
+
+/** The insert of an event document (the commit point of an append). */
+export const eventInsert = (call: Parameters<Interceptor>[0]): boolean => call.collection.endsWith('events') && call.method === 'insertOne';
+
 /** An error shaped like the driver's duplicate-key `MongoServerError`. */
 export function duplicateKeyError(index: string): Error {
   return Object.assign(new Error(`E11000 duplicate key error collection: test index: ${index}`), {

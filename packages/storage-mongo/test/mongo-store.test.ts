@@ -1,5 +1,5 @@
-import { createMemoryStore } from '@parley/core';
-import type { ChatStore } from '@parley/core';
+import { appendRefused, createMemoryStore } from '@parley/core';
+import type { AppendInput, AppendRefusal, ChatStore } from '@parley/core';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createMongoStore } from '../src/index.js';
 import { directInput, groupInput, messageDraft } from './fixtures.js';
@@ -21,6 +21,14 @@ async function both<T>(call: (s: ChatStore) => Promise<T>): Promise<T> {
   const actual = await call(store);
   expect(actual).toEqual(expected);
   return actual;
+}
+
+/** The append must be refused by both stores with exactly the canonical error of `refusal`. */
+async function bothRefuse(input: AppendInput, refusal: AppendRefusal): Promise<void> {
+  const expected = appendRefused(refusal, input);
+  for (const s of [memory, store]) {
+    await expect(s.append(input), refusal).rejects.toMatchObject({ code: expected.code, message: expected.message });
+  }
 }
 
 describe('mongo store against the reference store', () => {
@@ -65,13 +73,13 @@ describe('mongo store against the reference store', () => {
     expect((await store.getConversation('g2'))?.lastSeq).toBe(2);
   });
 
-  it('enforces the append preconditions without writing', async () => {
+  it('enforces the append preconditions without writing, with the same refusals as the reference store', async () => {
     await both((s) => s.createConversation(groupInput('g3', ['ann', 'bob'], 1000)));
-    await expect(store.append({ draft: messageDraft({ conversationId: 'g3', senderId: 'zed', at: 1001 }), requireActiveMember: 'zed' })).rejects.toMatchObject({ code: 'FORBIDDEN' });
-    await expect(store.append({ draft: { type: 'member.joined', conversationId: 'g3', actorId: 'ann', at: 1001, userId: 'bob', role: 'member' } })).rejects.toMatchObject({ code: 'CONFLICT' });
-    await expect(store.append({ draft: { type: 'member.left', conversationId: 'g3', actorId: 'ann', at: 1001, userId: 'zed', removed: true } })).rejects.toMatchObject({ code: 'CONFLICT' });
-    await expect(store.append({ draft: { type: 'message.deleted', conversationId: 'g3', actorId: 'ann', at: 1001, target: 1 } })).rejects.toMatchObject({ code: 'NOT_FOUND' });
-    await expect(store.append({ draft: messageDraft({ conversationId: 'nope', senderId: 'ann', at: 1001 }) })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await bothRefuse({ draft: messageDraft({ conversationId: 'g3', senderId: 'zed', at: 1001 }), requireActiveMember: 'zed' }, 'never-member');
+    await bothRefuse({ draft: { type: 'member.joined', conversationId: 'g3', actorId: 'ann', at: 1001, userId: 'bob', role: 'member' } }, 'already-member');
+    await bothRefuse({ draft: { type: 'member.left', conversationId: 'g3', actorId: 'ann', at: 1001, userId: 'zed', removed: true } }, 'not-member');
+    await bothRefuse({ draft: { type: 'message.deleted', conversationId: 'g3', actorId: 'ann', at: 1001, target: 1 } }, 'no-target');
+    await bothRefuse({ draft: messageDraft({ conversationId: 'nope', senderId: 'ann', at: 1001 }) }, 'no-conversation');
     expect((await store.getConversation('g3'))?.lastSeq).toBe(1);
     expect(await store.events({ conversationId: 'g3', limit: 10, timelineOnly: false })).toHaveLength(1);
   });
