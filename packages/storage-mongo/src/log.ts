@@ -67,11 +67,13 @@ export async function appendEvent(ctx: StoreContext, input: AppendInput): Promis
   for (let attempt = 0; attempt < ctx.maxAppendAttempts; attempt++) {
     const conv = await readyConversation(ctx, draft.conversationId);
     if (!conv) throw appendRefused('no-conversation');
-    checkAppend(input, await readAppendState(ctx, conv, input));
+    // a resend of a stored message is answered with the original before any precondition: the
+    // sender may have left since, but what was acknowledged (or lost with its ack) stays exactly once
     if (draft.type === 'message' && clientId !== null) {
       const original = await findByClientId(ctx, conv.id, draft.message.senderId, clientId);
       if (original) return duplicateResult(ctx, conv, original);
     }
+    checkAppend(input, await readAppendState(ctx, conv, input));
     const seq = conv.lastSeq + 1;
     const event = { ...draft, seq } as ConversationEvent;
     if (event.type === 'message') event.message = { ...event.message, seq } as Message;

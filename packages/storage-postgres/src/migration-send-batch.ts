@@ -12,7 +12,8 @@ export const SEND_BATCH_FN = 'parley_send_batch';
  * `no-conversation`, `never-member` / `not-active` (when a required member is given), `blocked`
  * (direct conversations), `no-target` (a `replyTo` that does not exist or that the sender cannot
  * see). A resend of a (conversation, sender, clientId) already stored, also earlier in the same
- * batch, is `dup` and carries the original row. Outcomes come back in the order of `i`.
+ * batch, is `dup` and carries the original row — also when a precondition would refuse it now
+ * (the sender left since): exactly once wins. Outcomes come back in the order of `i`.
  *
  * Locks: every conversation of the batch first, in id order, in one statement; then member rows.
  * Every other writer takes a conversation's row lock before its member rows, so batches and
@@ -39,6 +40,7 @@ export function sendBatchFunction(t: TableRef): Migration {
           first_of_conv boolean;
           new_seq bigint;
           inserted bigint;
+          refusal text;
         begin
           perform 1 from ${t('conversations')}
             where id in (select distinct x->>'cid' from jsonb_array_elements(p) x) order by id for update;
@@ -71,25 +73,33 @@ export function sendBatchFunction(t: TableRef): Migration {
             end if;
             select m.left_seq, m.join_seq, m.past_windows into mem from ${t('members')} m
               where m.conversation_id = r.cid and m.user_id = r.sender;
+            refusal := null;
             if r.required is not null and not found then
-              o_outcome := 'never-member'; return next; continue;
-            end if;
-            if r.required is not null and mem.left_seq is not null then
-              o_outcome := 'not-active'; return next; continue;
-            end if;
-            if r.nb and cv.kind = 'direct' and exists (
+              refusal := 'never-member';
+            elsif r.required is not null and mem.left_seq is not null then
+              refusal := 'not-active';
+            elsif r.nb and cv.kind = 'direct' and exists (
                 select 1 from ${t('contacts')} ct join ${t('members')} pm on pm.conversation_id = r.cid and pm.user_id <> r.sender
                 where ct.blocked and ((ct.owner_id = r.sender and ct.user_id = pm.user_id) or (ct.owner_id = pm.user_id and ct.user_id = r.sender))) then
-              o_outcome := 'blocked'; return next; continue;
-            end if;
-            if r.reply_to is not null and (
+              refusal := 'blocked';
+            elsif r.reply_to is not null and (
                 r.reply_to > cur_seq
                 or not exists (select 1 from ${t('events')} e where e.conversation_id = r.cid and e.seq = r.reply_to and e.type = 1)
                 or (mem.join_seq is not null
                   and not (r.reply_to >= mem.join_seq and (mem.left_seq is null or r.reply_to <= mem.left_seq))
                   and not exists (select 1 from jsonb_array_elements(coalesce(mem.past_windows, '[]'::jsonb)) w
                     where r.reply_to between (w->>'joinSeq')::bigint and (w->>'leftSeq')::bigint))) then
-              o_outcome := 'no-target'; return next; continue;
+              refusal := 'no-target';
+            end if;
+            if refusal is not null then
+              -- a resend of a stored message gets the original, whatever changed since (exactly once
+              -- wins); looked up only on this rare path, so the usual send pays nothing for it
+              if r.client_id is not null then
+                select e.seq, to_jsonb(e.*) into o_seq, o_doc from ${t('events')} e
+                  where e.conversation_id = r.cid and e.actor_id = r.sender and e.client_id = r.client_id and e.type = 1;
+              end if;
+              o_outcome := case when o_doc is null then refusal else 'dup' end;
+              return next; continue;
             end if;
             new_seq := cur_seq + 1;
             inserted := null;

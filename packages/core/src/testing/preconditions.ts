@@ -131,6 +131,20 @@ export function preconditionsSuite(o: ResolvedStoreOptions): void {
       expect(texts).toEqual(['g1', 'g2', 'g4', 'g5']);
     });
 
+    it('a resend after the sender left returns the original: exactly once wins over the membership check', async () => {
+      const w = createWorld(store());
+      const [a, b] = await w.users('a', 'b');
+      const g = await w.chat.as(a!).createGroup({ title: 'resend', memberIds: [b!] });
+      const draft = messageDraft(w, g.id, b!, 'once');
+      const first = await w.store.append({ draft, requireActiveMember: b!, notBlocked: true });
+      await w.chat.as(b!).leave({ conversationId: g.id });
+      const again = await w.store.append({ draft, requireActiveMember: b!, notBlocked: true });
+      expect(again.duplicate).toBe(true);
+      expect(again.event.seq).toBe(first.event.seq);
+      // a new message of theirs is refused
+      await expectRefused(w.store, { draft: messageDraft(w, g.id, b!, 'new'), requireActiveMember: b! }, 'not-active');
+    });
+
     it('an admin demoted or removed while adding members: no add by them commits after the change', { timeout: 120_000 }, async () => {
       for (let round = 0; round < ROUNDS; round++) {
         const w = createWorld(store());
