@@ -293,6 +293,13 @@ export function createPostgresStore<DB>(options: PostgresStoreOptions<DB>): Chat
           : sql`(${created} < ${before.createdAt}::bigint or (${created} = ${before.createdAt}::bigint and (
               e.conversation_id < ${before.conversationId} or (e.conversation_id = ${before.conversationId} and e.seq < ${before.seq}::bigint))))`;
       const tsq = sql`to_tsquery('simple'::regconfig, ${tsquery})`;
+      // shared by both branches: within a past window of the member, not hidden, after the cursor, newest first
+      const inPastWindow = sql`exists (select 1 from jsonb_array_elements(m.past_windows) w
+        where e.seq between (w->>'joinSeq')::bigint and (w->>'leftSeq')::bigint)`;
+      const visibleTail = sql`and not exists (select 1 from ${t('hidden')} h where h.user_id = m.user_id and h.conversation_id = e.conversation_id and h.seq = e.seq)
+        and ${cursor}
+        order by ${created} desc, e.conversation_id desc, e.seq desc
+        limit ${limit}`;
       const found = await rows(sql<Row>`
         select * from ((
           select e.* from ${t('members')} m
@@ -300,13 +307,8 @@ export function createPostgresStore<DB>(options: PostgresStoreOptions<DB>): Chat
           where m.user_id = ${userId} and ${only}
             and e.type = 1 and e.deleted_at is null
             and to_tsvector('simple'::regconfig, e.text) @@ ${tsq}
-            and ((e.seq >= m.join_seq and (m.left_seq is null or e.seq <= m.left_seq))
-              or exists (select 1 from jsonb_array_elements(m.past_windows) w
-                where e.seq between (w->>'joinSeq')::bigint and (w->>'leftSeq')::bigint))
-            and not exists (select 1 from ${t('hidden')} h where h.user_id = m.user_id and h.conversation_id = e.conversation_id and h.seq = e.seq)
-            and ${cursor}
-          order by ${created} desc, e.conversation_id desc, e.seq desc
-          limit ${limit}
+            and ((e.seq >= m.join_seq and (m.left_seq is null or e.seq <= m.left_seq)) or ${inPastWindow})
+            ${visibleTail}
         ) union (
           -- former members also find the texts they saw: as sent (original_text) or as edited
           -- before they left, both GIN-indexed (migration 0004); the engine rolls hits back to leftSeq
@@ -319,13 +321,8 @@ export function createPostgresStore<DB>(options: PostgresStoreOptions<DB>): Chat
             and ((e.original_text is not null and to_tsvector('simple'::regconfig, e.original_text) @@ ${tsq})
               or exists (select 1 from ${t('events')} x where x.conversation_id = e.conversation_id and x.type = 2
                 and x.target = e.seq and x.seq <= m.left_seq and to_tsvector('simple'::regconfig, x.text) @@ ${tsq}))
-            and ((e.seq >= m.join_seq)
-              or exists (select 1 from jsonb_array_elements(m.past_windows) w
-                where e.seq between (w->>'joinSeq')::bigint and (w->>'leftSeq')::bigint))
-            and not exists (select 1 from ${t('hidden')} h where h.user_id = m.user_id and h.conversation_id = e.conversation_id and h.seq = e.seq)
-            and ${cursor}
-          order by ${created} desc, e.conversation_id desc, e.seq desc
-          limit ${limit}
+            and ((e.seq >= m.join_seq) or ${inPastWindow})
+            ${visibleTail}
         )) u
         order by coalesce(u.created_at, u.at) desc, u.conversation_id desc, u.seq desc
         limit ${limit}`);

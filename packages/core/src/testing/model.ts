@@ -213,7 +213,8 @@ export function modelSuite(o: ResolvedStoreOptions): void {
   describe('model', () => {
     const store = useStore(o);
 
-    it('unread counts, unreadTotal, inbox order, search and history equal a brute-force model', async () => {
+    // 40 random sequences of up to 30 ops: seconds alone, more under a loaded CI machine
+    it('unread counts, unreadTotal, inbox order, search and history equal a brute-force model', { timeout: 120_000 }, async () => {
       await fc.assert(
         fc.asyncProperty(fc.array(command, { minLength: 1, maxLength: 30 }), async (commands) => {
           const w = createWorld(store());
@@ -225,7 +226,7 @@ export function modelSuite(o: ResolvedStoreOptions): void {
       );
     });
 
-    it('the model agrees after every single step (short sequences)', async () => {
+    it('the model agrees after every single step (short sequences)', { timeout: 120_000 }, async () => {
       await fc.assert(
         fc.asyncProperty(fc.array(command, { minLength: 1, maxLength: 8 }), async (commands) => {
           const w = createWorld(store());
