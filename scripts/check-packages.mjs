@@ -9,10 +9,10 @@
 // Needs `npm run build` first (each package's `prepack` refuses a missing or stale dist/).
 // Exits non-zero if anything fails.
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { typecheck } from './lib/typecheck.mjs';
-import { npmInstall, packAll, root, scratchDir, since, workspaceVersion } from './lib/workspace.mjs';
+import { npmInstall, publicPackages, root, scratchDir, since, workspaceVersion } from './lib/workspace.mjs';
 
 /** What the consumer installs beside the tarballs: the peers the usage file imports, and their types. */
 const CONSUMER_DEPS = ['ws', 'pg', 'ioredis', 'mongodb', 'kysely', '@electric-sql/pglite', '@types/node', '@types/ws', '@types/pg'];
@@ -29,8 +29,14 @@ const fail = (what, detail) => {
   console.log(`FAIL  ${what}\n${detail}`);
 };
 
+// Packed the way docs/getting-started.md tells users to, from a clone.
 let t0 = performance.now();
-const packed = packAll(packs);
+execFileSync('npm', ['run', '--silent', 'pack:packages', '--', packs], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+const packed = publicPackages().map((p) => {
+  const tarball = readdirSync(packs).find((f) => f === `${p.pkg.name.slice(1).replace('/', '-')}-${p.pkg.version}.tgz`);
+  if (!tarball) throw new Error(`npm run pack:packages left no tarball for ${p.pkg.name}`);
+  return { ...p, tarball: join(packs, tarball) };
+});
 console.log(`packed ${packed.length} packages (${since(t0)})`);
 
 t0 = performance.now();

@@ -53,18 +53,5 @@ export function npmInstall(dir, specs, type = 'module') {
   });
 }
 
-/** Run the workspace's TypeScript compiler on a project; returns its diagnostics as lines (empty when clean). */
-export function tsc(project) {
-  try {
-    execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', project, '--pretty', 'false'], {
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    return [];
-  } catch (error) {
-    return `${error.stdout ?? ''}${error.stderr ?? ''}`.split('\n').filter((l) => l.trim() !== '');
-  }
-}
-
 /** Milliseconds since `t0`, rounded, for the step timings the checks print. */
 export const since = (t0) => `${Math.round(performance.now() - t0)} ms`;
