@@ -94,24 +94,23 @@ const entries = packed.flatMap(({ pkg }) =>
     .filter((key) => key !== './package.json')
     .map((key) => (key === '.' ? pkg.name : `${pkg.name}/${key.slice(2)}`)),
 );
-for (const entry of entries) {
-  if (NOT_LOADED.has(entry)) {
-    console.log(`skip  ${entry} load: ${NOT_LOADED.get(entry)}`);
-    continue;
-  }
-  for (const [how, code] of [
-    ['import', `await import(${JSON.stringify(entry)})`],
-    ['require', `require(${JSON.stringify(entry)})`],
-  ]) {
-    try {
-      const args = how === 'import' ? ['--input-type=module', '-e', code] : ['--input-type=commonjs', '-e', code];
-      execFileSync(process.execPath, args, { cwd: app, stdio: 'pipe', encoding: 'utf8' });
-    } catch (error) {
-      fail(`${entry} ${how}`, `${error.stderr ?? ''}`);
-    }
+const loaded = entries.filter((entry) => {
+  if (NOT_LOADED.has(entry)) console.log(`skip  ${entry} load: ${NOT_LOADED.get(entry)}`);
+  return !NOT_LOADED.has(entry);
+});
+// one process per module system, loading every entry point and naming the one that fails
+for (const [how, type, load] of [
+  ['import', 'module', (e) => `await import(${JSON.stringify(e)})`],
+  ['require', 'commonjs', (e) => `require(${JSON.stringify(e)})`],
+]) {
+  const code = loaded.map((e) => `try { ${load(e)}; } catch (error) { console.error(${JSON.stringify(e)}, error); process.exitCode = 1; }`).join('\n');
+  try {
+    execFileSync(process.execPath, [`--input-type=${type}`, '-e', code], { cwd: app, stdio: 'pipe', encoding: 'utf8' });
+  } catch (error) {
+    fail(`entry points by ${how}`, `${error.stderr ?? ''}`);
   }
 }
-console.log(`loaded ${entries.length - NOT_LOADED.size} entry points by import and require (${since(t0)})`);
+console.log(`loaded ${loaded.length} entry points by import and require (${since(t0)})`);
 
 t0 = performance.now();
 try {
