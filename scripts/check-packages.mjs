@@ -3,7 +3,7 @@
 // 1. publint (package.json and files) and @arethetypeswrong/cli (types for ESM, CJS and bundlers);
 // 2. a consumer project in a scratch directory outside the workspace installs the tarballs (as
 //    docs/getting-started.md tells users to do from a clone) and type-checks scripts/consumer/usage.ts
-//    with our .d.ts files checked in full under NodeNext as ESM, NodeNext as CommonJS (`require`), and Bundler;
+//    with our .d.ts files checked in full under NodeNext and Node16 as ESM and as CommonJS (`require`), and Bundler;
 // 3. it loads every entry point with `import` and with `require`, and runs scripts/consumer/smoke.mjs:
 //    a server and a client from the tarballs exchanging a message.
 // Needs `npm run build` first (each package's `prepack` refuses a missing or stale dist/).
@@ -75,6 +75,7 @@ const strict = { strict: true, noEmit: true, types: ['node'], target: 'ES2022', 
 const projects = {
   // .ts is ESM (package.json "type": "module"), .cts is CommonJS: the require condition, index.d.cts
   'NodeNext (ESM import and CommonJS require)': { module: 'NodeNext', moduleResolution: 'NodeNext', files: ['src/usage.ts', 'src/usage.cts'] },
+  'Node16 (ESM import and CommonJS require)': { module: 'Node16', moduleResolution: 'Node16', files: ['src/usage.ts', 'src/usage.cts'] },
   Bundler: { module: 'ESNext', moduleResolution: 'Bundler', files: ['src/usage.ts'] },
 };
 for (const [label, { files, ...options }] of Object.entries(projects)) {
