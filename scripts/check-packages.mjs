@@ -6,7 +6,7 @@
 //    with our .d.ts files checked in full under NodeNext and Node16 as ESM and as CommonJS (`require`), and Bundler;
 // 3. it loads every entry point with `import` and with `require`, and runs scripts/consumer/smoke.mjs:
 //    a server and a client from the tarballs exchanging a message.
-// Needs `npm run build` first (each package's `prepack` refuses a missing or stale dist/).
+// Run after `npm run build` (each package's `prepack` builds through turbo, then a cache hit).
 // Exits non-zero if anything fails.
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `npm run pack:packages -- <dir>`: one tarball per public package into <dir> (created if needed),
 // for using Parley from a clone before the packages are on the registry (docs/getting-started.md).
-// Each package's prepack builds it first when its dist/ is missing or stale.
+// Each package's prepack builds it first (through turbo: a cache hit when it is up to date).
 import { mkdirSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';

@@ -1,12 +1,15 @@
 #!/usr/bin/env node
-// Every package's `prepack`: `npm pack` and `npm publish` of a package whose dist/ is missing or older
-// than its sources would ship `exports` that point at nothing (or at yesterday's code). So before
-// packing, build the package when its dist/ is stale, and refuse to pack if the build still leaves
-// a target missing. Nothing is done when dist/ is up to date (CI builds first, then packs).
+// Every package's `prepack`: `npm pack` and `npm publish` of a package whose dist/ is missing or
+// stale would ship `exports` that point at nothing (or at older code). So build it first — through
+// turbo inside this repository, whose content hashes make an up-to-date build a cache hit that
+// costs a fraction of a second (modification times cannot tell: a cache hit leaves dist/ untouched)
+// — and refuse to pack if a file the package.json names is still missing.
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
+
+const root = new URL('..', import.meta.url).pathname;
 
 /** Every file the package.json points at: `exports` targets (but the source condition), main, module, types, bin. */
 export function targetsOf(pkg) {
@@ -24,43 +27,23 @@ export function targetsOf(pkg) {
   return [...out].map((p) => p.replace(/^\.\//, '')).filter((p) => p !== 'package.json');
 }
 
-const newest = (dir) => {
-  let best = { path: '', mtimeMs: 0 };
-  if (!existsSync(dir)) return best;
-  for (const entry of readdirSync(dir, { withFileTypes: true, recursive: true })) {
-    if (!entry.isFile()) continue;
-    const path = join(entry.parentPath ?? entry.path, entry.name);
-    const { mtimeMs } = statSync(path);
-    if (mtimeMs > best.mtimeMs) best = { path, mtimeMs };
-  }
-  return best;
-};
-
-/**
- * Why the package in `dir` needs a build before packing, or null when its dist/ is complete and newer
- * than src/, the build config and package.json.
- */
-export function staleReason(dir) {
+/** The targets of the package in `dir` that do not exist. */
+export function missingTargets(dir) {
   const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
-  const targets = targetsOf(pkg);
-  const missing = targets.find((t) => !existsSync(join(dir, t)));
-  if (missing) return `${missing} is missing`;
-  const oldest = Math.min(...targets.map((t) => statSync(join(dir, t)).mtimeMs));
-  const inputs = [newest(join(dir, 'src')), ...['package.json', 'tsup.config.ts'].filter((f) => existsSync(join(dir, f))).map((f) => ({ path: join(dir, f), mtimeMs: statSync(join(dir, f)).mtimeMs }))];
-  const newer = inputs.find((i) => i.mtimeMs > oldest);
-  return newer ? `${relative(dir, newer.path)} is newer than the build` : null;
+  return targetsOf(pkg).filter((t) => !existsSync(join(dir, t)));
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const dir = process.cwd();
-  const before = staleReason(dir);
-  if (before !== null) {
-    console.error(`prepack: ${before}; building`);
-    execFileSync('npm', ['run', 'build'], { cwd: dir, stdio: ['ignore', 'ignore', 'inherit'] });
-    const after = staleReason(dir);
-    if (after !== null) {
-      console.error(`prepack: refusing to pack, ${after} after the build`);
-      process.exit(1);
-    }
+  const { name } = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
+  const inRepo = !relative(join(root, 'packages'), dir).startsWith('..') && existsSync(join(root, 'turbo.json'));
+  const [cmd, args] = inRepo
+    ? ['npx', ['--no-install', 'turbo', 'run', 'build', `--filter=${name}`, '--output-logs=errors-only']]
+    : ['npm', ['run', 'build']];
+  execFileSync(cmd, args, { cwd: inRepo ? root : dir, stdio: ['ignore', 'ignore', 'inherit'], env: { TURBO_TELEMETRY_DISABLED: '1', ...process.env } });
+  const missing = missingTargets(dir);
+  if (missing.length > 0) {
+    console.error(`prepack: refusing to pack ${name}: ${missing.join(', ')} missing after the build`);
+    process.exit(1);
   }
 }

@@ -1,14 +1,14 @@
 /**
  * `npm pack` must never ship a package whose `exports` point at a missing or stale dist/: every
- * package's `prepack` runs scripts/prepack.mjs, which builds when needed and refuses otherwise.
+ * package's `prepack` runs scripts/prepack.mjs, which builds first and refuses if a target is missing.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 // @ts-expect-error -- a plain .mjs script without declarations
-import { staleReason } from '../../scripts/prepack.mjs';
+import { missingTargets } from '../../scripts/prepack.mjs';
 
 const root = new URL('../..', import.meta.url).pathname;
 const prepack = join(root, 'scripts/prepack.mjs');
@@ -40,7 +40,7 @@ const packedFiles = (dir: string): string[] => {
   return (JSON.parse(out) as { files: { path: string }[] }[])[0]!.files.map((f) => f.path).sort();
 };
 
-const writeDist = "require('fs').mkdirSync('dist',{recursive:true});require('fs').writeFileSync('dist/index.js','export {};')";
+const writeDist = (text: string) => `require('fs').mkdirSync('dist',{recursive:true});require('fs').writeFileSync('dist/index.js',${JSON.stringify(text)})`;
 
 describe('prepack', () => {
   it('is the prepack script of every public package', () => {
@@ -52,24 +52,22 @@ describe('prepack', () => {
   });
 
   it('builds a package packed before its build, so dist/ is in the tarball', () => {
-    const dir = fakePackage(writeDist);
-    expect(staleReason(dir)).toBe('dist/index.js is missing');
+    const dir = fakePackage(writeDist('export {};'));
+    expect(missingTargets(dir)).toEqual(['dist/index.js']);
     expect(packedFiles(dir)).toEqual(['dist/index.js', 'package.json']);
   });
 
-  it('rebuilds when a source file is newer than dist/, and does nothing when dist/ is current', () => {
-    const dir = fakePackage(writeDist);
-    execFileSync('npm', ['run', 'build', '--silent'], { cwd: dir });
-    const old = new Date(Date.now() - 60_000);
-    utimesSync(join(dir, 'package.json'), old, old);
-    utimesSync(join(dir, 'dist/index.js'), old, old);
-    expect(staleReason(dir)).toBe('src/index.ts is newer than the build');
-    utimesSync(join(dir, 'src/index.ts'), new Date(old.getTime() - 1000), new Date(old.getTime() - 1000));
-    expect(staleReason(dir)).toBeNull();
+  it('rebuilds a stale dist/ before packing', () => {
+    const dir = fakePackage(writeDist('export const version = 2;'));
+    mkdirSync(join(dir, 'dist'));
+    writeFileSync(join(dir, 'dist/index.js'), 'export const version = 1;');
+    expect(missingTargets(dir)).toEqual([]);
+    packedFiles(dir);
+    expect(readFileSync(join(dir, 'dist/index.js'), 'utf8')).toBe('export const version = 2;');
   });
 
   it('refuses to pack when the build leaves a target missing', () => {
     const dir = fakePackage('0');
-    expect(() => packedFiles(dir)).toThrow(/refusing to pack, dist\/index.js is missing/);
+    expect(() => packedFiles(dir)).toThrow(/refusing to pack prepack-probe: dist\/index.js missing after the build/);
   });
 });
