@@ -7,7 +7,7 @@
 // 3. it loads every entry point with `import` and with `require`, and runs scripts/consumer/smoke.mjs:
 //    a server and a client from the tarballs exchanging a message.
 // Run after `npm run build` (each package's `prepack` builds through turbo, then a cache hit).
-// Exits non-zero if anything fails.
+// Exits non-zero if anything fails. PARLEY_KEEP_SCRATCH=1 keeps the scratch project for a look.
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -21,6 +21,10 @@ const NOT_LOADED = new Map([['@parley/core/testing', 'needs vitest and fast-chec
 
 const started = performance.now();
 const work = scratchDir('parley-consumer-');
+process.on('exit', () => {
+  if (process.env.PARLEY_KEEP_SCRATCH) console.log(`kept ${work}`);
+  else rmSync(work, { recursive: true, force: true });
+});
 const packs = join(work, 'packs');
 mkdirSync(packs);
 let failed = 0;
@@ -121,8 +125,6 @@ try {
   fail('consumer smoke run', `${error.stdout ?? ''}${error.stderr ?? ''}`);
 }
 
-if (process.env.PARLEY_KEEP_SCRATCH) console.log(`kept ${work}`);
-else rmSync(work, { recursive: true, force: true });
 if (failed > 0) {
   console.error(`${failed} package check(s) failed (${since(started)})`);
   process.exit(1);
