@@ -12,6 +12,9 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    // one seed per run for every randomised test, printed once; PARLEY_SEED=<seed> replays it
+    globalSetup: ['./tests/support/seed-global-setup.ts'],
+    setupFiles: ['./tests/support/seed-setup.ts'],
     reporters: ['default', './scripts/summary-reporter.ts'],
   },
 });

@@ -3,7 +3,7 @@ import { summarize, type ParleyClient } from '@parley/client';
 import type { Message } from '@parley/protocol';
 
 /** The fields of a message that must be identical on a device and in the database. */
-export function comparable(m: Pick<Message, 'seq' | 'id' | 'senderId' | 'kind' | 'text' | 'clientId' | 'editedAt' | 'deletedAt' | 'reactions' | 'pinned' | 'replyTo'> & { seq: number | null; id: string | null }) {
+export function comparable(m: Pick<Message, 'senderId' | 'kind' | 'text' | 'clientId' | 'editedAt' | 'deletedAt' | 'reactions' | 'pinned' | 'replyTo'> & { seq: number | null; id: string | null }) {
   const reactions = Object.fromEntries(
     Object.entries(m.reactions)
       .filter(([, users]) => users.length > 0)

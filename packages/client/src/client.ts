@@ -11,7 +11,8 @@ import type {
   SyncResult,
   WireOpResults,
 } from '@parley/protocol';
-import EventEmitter from 'eventemitter3';
+// The named export: under NodeNext the default import of this CommonJS package is its module object.
+import { EventEmitter } from 'eventemitter3';
 import { resolveBackoff, type BackoffOptions } from './backoff.js';
 import { Connection, type ConnectionState, type StateDetail } from './connection.js';
 import { ParleyError, isParleyError } from './errors.js';

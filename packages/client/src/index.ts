@@ -3,7 +3,7 @@ export type { ConnectionState, StateDetail } from './connection.js';
 export { ParleyError, isParleyError, type ParleyErrorCode, type ClientErrorCode } from './errors.js';
 export { backoffDelay, reconnectDelay, resolveBackoff, type BackoffOptions, type ResolvedBackoff } from './backoff.js';
 export { OP_NAMES, type Api, type ClientOpName, type RequestOptions } from './ops.js';
-export { memoryOutbox, localStorageOutbox, indexedDbOutbox, type OutboxItem, type OutboxStorage, type SendParams } from './outbox.js';
+export { memoryOutbox, localStorageOutbox, indexedDbOutbox, type IndexedDbFactoryLike, type OutboxItem, type OutboxStorage, type SendParams, type StorageLike } from './outbox.js';
 export type { View } from './state/view.js';
 export type { InboxSnapshot } from './state/inbox.js';
 export { applyEventToEntry } from './state/inbox.js';

@@ -77,13 +77,28 @@ export function itemsOf(value: unknown, userId: string): OutboxItem[] {
   return Array.isArray(value) ? value.flatMap((v) => itemOf(v, userId)) : [];
 }
 
+/** The `localStorage` methods {@link localStorageOutbox} uses; the browser's `Storage` fits. */
+export interface StorageLike {
+  getItem(key: string): string | null;
+  setItem(key: string, value: string): void;
+  removeItem(key: string): void;
+}
+
+/**
+ * An IndexedDB factory for {@link indexedDbOutbox}: the browser's `indexedDB` (an `IDBFactory`) or a
+ * test double of it. Typed by the one method it must have, so the package's types need no DOM lib.
+ */
+export interface IndexedDbFactoryLike {
+  open(name: string, version?: number): unknown;
+}
+
 /**
  * Keep the outbox in `localStorage`, one entry per user under `key + ':' + encodeURIComponent(userId)`
  * (browsers). `localStorage` is only touched when `load`/`save` run, so creating it during SSR is
  * safe. Pass a `Storage` to use another one.
  */
-export function localStorageOutbox(key = 'parley.outbox', storage?: Pick<Storage, 'getItem' | 'setItem' | 'removeItem'>): OutboxStorage {
-  const store = () => storage ?? (globalThis as { localStorage?: Storage }).localStorage;
+export function localStorageOutbox(key = 'parley.outbox', storage?: StorageLike): OutboxStorage {
+  const store = () => storage ?? (globalThis as { localStorage?: StorageLike }).localStorage;
   const entry = (userId: string) => `${key}:${encodeURIComponent(userId)}`;
   return {
     async load(userId) {
@@ -108,11 +123,11 @@ export function localStorageOutbox(key = 'parley.outbox', storage?: Pick<Storage
  * Keep the outbox in IndexedDB, database `name`, one object store `outbox` holding each user's
  * list under the key `['items', userId]` (browsers). IndexedDB is only opened when `load`/`save` first run.
  */
-export function indexedDbOutbox(name = 'parley', factory?: IDBFactory): OutboxStorage {
+export function indexedDbOutbox(name = 'parley', factory?: IndexedDbFactoryLike): OutboxStorage {
   let db: Promise<IDBDatabase> | undefined;
   const open = (): Promise<IDBDatabase> => {
     db ??= new Promise<IDBDatabase>((resolve, reject) => {
-      const idb = factory ?? (globalThis as { indexedDB?: IDBFactory }).indexedDB;
+      const idb = (factory ?? (globalThis as { indexedDB?: IndexedDbFactoryLike }).indexedDB) as IDBFactory | undefined;
       if (!idb) return reject(new Error('indexedDB is not available here'));
       const req = idb.open(name, 1);
       req.onupgradeneeded = () => req.result.createObjectStore('outbox');

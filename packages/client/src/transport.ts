@@ -1,16 +1,23 @@
 /**
+ * An event-handler slot. Written as a method type on purpose: method parameters are compared both
+ * ways, so a socket whose handlers take a richer event (the DOM's `MessageEvent`, `ws`'s
+ * `WebSocket.MessageEvent`) still fits, while the client only reads the fields named here.
+ */
+type Handler<E> = { handle(event: E): void }['handle'];
+
+/**
  * The subset of the WHATWG `WebSocket` the client uses. The browser's `WebSocket`, Node >= 22's
- * global one and the `ws` package's class all fit.
+ * global one and the `ws` package's class all fit without a cast.
  */
 export interface WebSocketLike {
   readonly readyState: number;
   readonly protocol: string;
   send(data: string): void;
   close(code?: number, reason?: string): void;
-  onopen: ((event: unknown) => void) | null;
-  onmessage: ((event: { data: unknown }) => void) | null;
-  onclose: ((event: { code: number; reason: string }) => void) | null;
-  onerror: ((event: unknown) => void) | null;
+  onopen: Handler<unknown> | null;
+  onmessage: Handler<{ data: unknown }> | null;
+  onclose: Handler<{ code: number; reason: string }> | null;
+  onerror: Handler<unknown> | null;
 }
 
 /** A `WebSocket` constructor: `globalThis.WebSocket`, or `WebSocket` from the `ws` package in Node 20. */
