@@ -8,6 +8,6 @@
  *
  * @packageDocumentation
  */
-export { createRedisPubSub, type RedisPubSub, type RedisPubSubOptions, type RedisPubSubConnections } from './redis-pubsub.js';
+export { createRedisPubSub, type RedisPubSub, type RedisPubSubOptions, type RedisPubSubConnections, type RedisClient } from './redis-pubsub.js';
 export { createRedisPresence, type RedisPresence, type RedisPresenceOptions, type ExpiredListener } from './redis-presence.js';
 export { announceExpired } from './announce-expired.js';
