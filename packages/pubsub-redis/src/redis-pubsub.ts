@@ -61,13 +61,14 @@ interface Channel {
   chain: Promise<void>;
 }
 
-function pickConnections(options: RedisPubSubConnections): { publisher: RedisClient; subscriber: RedisClient } {
+function pickConnections(options: RedisPubSubOptions): { publisher: RedisClient; subscriber: RedisClient; sharded: boolean } {
   const publisher = 'publisher' in options ? options.publisher : options.redis;
+  const sharded = (options.mode ?? (isCluster(publisher) ? 'sharded' : 'classic')) === 'sharded';
   const given = options.subscriber;
   const subscriber =
-    given !== undefined ? (typeof given === 'function' ? given() : given) : isCluster(publisher) ? publisher.duplicate(undefined, { shardedSubscribers: true }) : publisher.duplicate();
+    given !== undefined ? (typeof given === 'function' ? given() : given) : isCluster(publisher) ? publisher.duplicate(undefined, { shardedSubscribers: sharded }) : publisher.duplicate();
   if (subscriber === publisher) throw new Error('createRedisPubSub: the subscriber must be its own connection (a client in subscribe mode cannot publish)');
-  return { publisher, subscriber };
+  return { publisher, subscriber, sharded };
 }
 
 /**
@@ -90,9 +91,8 @@ function pickConnections(options: RedisPubSubConnections): { publisher: RedisCli
  * ```
  */
 export function createRedisPubSub(options: RedisPubSubOptions): RedisPubSub {
-  const { publisher, subscriber } = pickConnections(options);
+  const { publisher, subscriber, sharded } = pickConnections(options);
   const prefix = options.prefix ?? 'parley:';
-  const sharded = (options.mode ?? (isCluster(publisher) ? 'sharded' : 'classic')) === 'sharded';
   if (sharded && isCluster(subscriber) && !subscriber.options.shardedSubscribers) {
     throw new Error('createRedisPubSub: a Cluster subscriber needs `shardedSubscribers: true` for sharded mode');
   }
@@ -128,7 +128,7 @@ export function createRedisPubSub(options: RedisPubSubOptions): RedisPubSub {
   };
   const messageEvent = sharded ? 'smessage' : 'message';
   subscriber.on(messageEvent, onMessage);
-  const sub = (names: string[]) => (sharded ? subscriber.ssubscribe(...names) : subscriber.subscribe(...names));
+  const sub = (names: string[]) => (sharded ? retrying(() => subscriber.ssubscribe(...names)) : subscriber.subscribe(...names));
   const unsub = (names: string[]) => (sharded ? subscriber.sunsubscribe(...names) : subscriber.unsubscribe(...names));
 
   /** Bring Redis in line with the local handlers of one channel (serialised per channel). */
@@ -164,6 +164,20 @@ export function createRedisPubSub(options: RedisPubSubOptions): RedisPubSub {
     if (!down.delete(role)) return;
     if (down.size === 0) reset(`redis ${role} reconnected`);
   };
+  /** Re-subscribe every active channel, wait for Redis to confirm, then count the subscriber as back. */
+  const restoreThenUp = () => {
+    const names = [...channels.entries()].filter(([, e]) => e.active).map(([n]) => n);
+    // sharded: one SSUBSCRIBE per channel, as channels of one call must share a slot
+    const restored = sharded ? Promise.all(names.map((n) => sub([n]))) : names.length > 0 ? sub(names) : Promise.resolve(0);
+    restored.then(
+      () => markUp('subscriber'),
+      (error: unknown) => {
+        onError(error);
+        // on a cluster a shard may still be failing over: stay down, the next `subscribersReady` retries
+        if (!sharded) markUp('subscriber');
+      },
+    );
+  };
   const watch = (client: RedisClient, role: 'publisher' | 'subscriber') => {
     let wasReady = client.status === 'ready';
     client.on('ready', () => {
@@ -173,18 +187,7 @@ export function createRedisPubSub(options: RedisPubSubOptions): RedisPubSub {
       // Restore our channels and wait for Redis to confirm before telling anyone to resume: a client
       // that resumes before the subscriptions are back could miss what happens in between.
       // (ioredis resubscribes too; SUBSCRIBE to a channel twice is harmless.)
-      setImmediate(() => {
-        const names = [...channels.entries()].filter(([, e]) => e.active).map(([n]) => n);
-        // sharded: one SSUBSCRIBE per channel, as channels of one call must share a slot
-        const restored = sharded ? Promise.all(names.map((n) => sub([n]))) : names.length > 0 ? sub(names) : Promise.resolve(0);
-        restored.then(
-          () => markUp(role),
-          (error: unknown) => {
-            onError(error);
-            markUp(role);
-          },
-        );
-      });
+      setImmediate(restoreThenUp);
     });
     client.on('close', () => {
       if (wasReady) markDown(role);
@@ -197,9 +200,12 @@ export function createRedisPubSub(options: RedisPubSubOptions): RedisPubSub {
   if (sharded && isCluster(subscriber)) {
     // A shard's subscriber lost its node (a primary died, a failover is under way): what was
     // published on that shard meanwhile may be lost. ioredis re-subscribes on the new topology and
-    // says `subscribersReady` once every shard's subscriber is back.
+    // says `subscribersReady` once every shard's subscriber is back, without waiting for the
+    // confirmations: subscribe again ourselves and wait for those before telling clients to resume.
     subscriber.on('-node', () => markDown('subscriber'));
-    subscriber.on('subscribersReady', () => markUp('subscriber'));
+    subscriber.on('subscribersReady', () => {
+      if (down.has('subscriber')) restoreThenUp();
+    });
   }
 
   return {
@@ -256,6 +262,23 @@ export function createRedisPubSub(options: RedisPubSubOptions): RedisPubSub {
       await Promise.all([quit(publisher), quit(subscriber)]);
     },
   };
+}
+
+/**
+ * Run a sharded (S)SUBSCRIBE, retrying for a few seconds: ioredis replaces a shard's subscriber
+ * connection while it learns the topology (at start, in a failover), and a command sent to the one
+ * being replaced fails with "Connection is closed".
+ */
+async function retrying<T>(attempt: () => Promise<T>, budgetMs = 5_000): Promise<T> {
+  const end = Date.now() + budgetMs;
+  for (let delay = 20; ; delay = Math.min(delay * 2, 500)) {
+    try {
+      return await attempt();
+    } catch (error) {
+      if (Date.now() + delay > end) throw error;
+      await new Promise((r) => setTimeout(r, delay));
+    }
+  }
 }
 
 /** QUIT politely; a connection that is down or already ended is just disconnected. */

@@ -15,6 +15,8 @@ export interface LocalCluster {
   client(options?: { sharded?: boolean; name?: string }): Cluster;
   /** A plain connection to one node. */
   node(port: number): Redis;
+  /** The data directory (logs, node configs). */
+  dir: string;
   /** The PID of the process on a port. */
   pids: Map<number, number>;
   /** Stop every process by its PID and remove the data directory. */
@@ -97,11 +99,19 @@ export async function startCluster(): Promise<LocalCluster> {
     for (const port of ports) {
       await until(async () => (await run('redis-cli', ['-p', String(port), 'cluster', 'info'])).stdout.includes('cluster_state:ok'), 15000, `cluster state ok on ${port}`);
     }
+    // a replica that has not synced yet cannot take over: wait for every replica's link
+    for (const port of ports) {
+      await until(async () => {
+        const info = (await run('redis-cli', ['-p', String(port), 'info', 'replication'])).stdout;
+        return info.includes('role:master') || info.includes('master_link_status:up');
+      }, 15000, `replica on ${port} in sync`);
+    }
   } catch (error) {
     await stop();
     throw error;
   }
   return {
+    dir,
     ports,
     pids,
     client({ sharded = false, name } = {}) {
