@@ -1,8 +1,8 @@
 import type { BusMessage } from '@parley/core';
-import { runPubSubConformance } from '@parley/core/testing';
+import { runPubSubConformance, runRateLimiterConformance } from '@parley/core/testing';
 import type { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createRedisPubSub, type RedisPubSub } from '../src/index.js';
+import { createRedisPubSub, createRedisRateLimiter, type RedisPubSub } from '../src/index.js';
 import { presenceCases } from './presence-cases.js';
 import { uniquePrefix, until } from './redis-env.js';
 import { probeClusterTools, startCluster, type LocalCluster } from './redis-cluster.js';
@@ -12,13 +12,24 @@ const cluster: LocalCluster | null = available ? await startCluster() : null;
 
 if (cluster) {
   const shared = cluster.client();
+  const limiterClients: ReturnType<typeof cluster.client>[] = [];
   afterAll(async () => {
     shared.disconnect();
+    for (const c of limiterClients) c.disconnect();
     await cluster.stop();
   });
   const prefix = uniquePrefix();
   runPubSubConformance({ name: 'redis cluster (sharded pub/sub)', create: () => createRedisPubSub({ redis: cluster.client(), prefix }) });
   presenceCases({ name: 'redis cluster', redis: () => shared, client: () => cluster.client(), cluster: true });
+  runRateLimiterConformance({
+    name: 'redis cluster',
+    shared: true,
+    create: () => {
+      const c = cluster.client();
+      limiterClients.push(c);
+      return createRedisRateLimiter({ redis: c, prefix });
+    },
+  });
 
   const typing = (n: number): BusMessage => ({ t: 'typing', conversationId: 'c', userId: `u${n}`, typing: true, expiresInMs: n });
   /** Cluster facts asked of one node that is up (a test may have killed one). */
