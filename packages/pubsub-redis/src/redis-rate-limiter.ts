@@ -9,6 +9,11 @@ export interface RedisRateLimiterOptions {
   redis: RedisClient;
   /** Key prefix; a bucket `k` lives at `<prefix>rate:{k}`. Default `parley:`. */
   prefix?: string;
+  /**
+   * A take with no answer from Redis after this many ms rejects (an ioredis client with an offline
+   * queue would otherwise hold it until Redis is back), so the caller can fall back. Default 1000.
+   */
+  timeoutMs?: number;
 }
 
 /**
@@ -16,7 +21,8 @@ export interface RedisRateLimiterOptions {
  * rates and quotas hold across nodes, not per node. Each `take` is one Lua script (one round trip,
  * atomic), timed by the Redis clock (`now` is ignored, so nodes with skewed clocks agree). Each
  * bucket's key carries its name as a hash tag, so on a cluster a take touches one slot; an idle
- * bucket expires after one window. When Redis cannot be reached `take` rejects (never allows).
+ * bucket expires after one window. When Redis cannot be reached `take` rejects (never allows), at the
+ * latest after `timeoutMs`.
  *
  * ```ts
  * const rateLimiter = createRedisRateLimiter({ redis });
@@ -27,6 +33,7 @@ export interface RedisRateLimiterOptions {
 export function createRedisRateLimiter(options: RedisRateLimiterOptions): RateLimiter {
   const { redis } = options;
   const prefix = options.prefix ?? 'parley:';
+  const timeoutMs = options.timeoutMs ?? 1000;
   const sha = createHash('sha1').update(TAKE).digest('hex');
   const run = async (key: string, args: number[]): Promise<[number, number, number]> => {
     try {
@@ -39,7 +46,11 @@ export function createRedisRateLimiter(options: RedisRateLimiterOptions): RateLi
   return {
     async take({ key, cost, rule }) {
       if (cost > rule.limit) return { allowed: false, retryAfterMs: Infinity, remaining: 0 };
-      const [allowed, retryAfterMs, remaining] = await run(`${prefix}rate:{${key}}`, [rule.limit, rule.windowMs, cost]);
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const late = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`rate limiter: no answer from Redis within ${timeoutMs} ms`)), timeoutMs);
+      });
+      const [allowed, retryAfterMs, remaining] = await Promise.race([run(`${prefix}rate:{${key}}`, [rule.limit, rule.windowMs, cost]), late]).finally(() => clearTimeout(timer));
       return { allowed: allowed === 1, retryAfterMs: Number(retryAfterMs), remaining: Number(remaining) };
     },
   };

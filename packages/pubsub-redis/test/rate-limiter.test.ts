@@ -47,6 +47,16 @@ if (available) {
       await expect(limiter.take({ key: 'k', cost: 1, rule: { limit: 5, windowMs: 1000 }, now: 0 })).rejects.toThrow();
       dead.disconnect();
     });
+
+    it('rejects after timeoutMs when Redis does not answer (a client queueing commands offline)', async () => {
+      const queued = new Redis({ host: '127.0.0.1', port: 1, lazyConnect: true, maxRetriesPerRequest: null, retryStrategy: () => 50 });
+      queued.on('error', () => {});
+      const limiter = createRedisRateLimiter({ redis: queued, timeoutMs: 200 });
+      const started = Date.now();
+      await expect(limiter.take({ key: 'k', cost: 1, rule: { limit: 5, windowMs: 1000 }, now: 0 })).rejects.toThrow(/no answer/);
+      expect(Date.now() - started).toBeLessThan(1500);
+      queued.disconnect();
+    });
   });
 } else {
   describe('createRedisRateLimiter', () => {
