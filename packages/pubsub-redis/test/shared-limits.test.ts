@@ -132,4 +132,24 @@ describe.skipIf(!available)('limits shared by two ws servers on one Redis', () =
     expect(await ben.ready).toBe('ready');
     expect((await ben.request('me')).ok).toBe(true);
   });
+
+  it('engine quotas (conversations created per window) hold across two engines sharing the Redis limiter', async () => {
+    const prefix = uniquePrefix();
+    const store = createMemoryStore();
+    const redis = client();
+    try {
+      const quotas = { conversationsCreated: { limit: 3, windowMs: 60_000 } };
+      const [a, b] = [0, 1].map(() => createChat({ store, rateLimiter: createRedisRateLimiter({ redis, prefix }), limits: { quotas } }));
+      await a!.upsertUser({ id: 'ana', displayName: 'Ana' });
+      await a!.upsertUser({ id: 'ben', displayName: 'Ben' });
+      const outcomes: string[] = [];
+      for (const chat of [a!, b!, a!, b!]) {
+        outcomes.push(await chat.as('ana').createGroup({ title: 'g', memberIds: ['ben'] }).then(() => 'ok', (e: { code?: string }) => e.code ?? 'error'));
+      }
+      expect(outcomes).toEqual(['ok', 'ok', 'ok', 'RATE_LIMITED']);
+      await Promise.all([a!.close(), b!.close()]);
+    } finally {
+      redis.disconnect();
+    }
+  });
 });
