@@ -1,5 +1,6 @@
 import type { BusMessage, PubSub, Unsubscribe } from '@parley/core';
 import type { Cluster, Redis } from 'ioredis';
+import { keySlot } from './key-slot.js';
 
 /** A single Redis (`Redis`) or a Redis Cluster (`Cluster`) client of ioredis. */
 export type RedisClient = Redis | Cluster;
@@ -35,6 +36,12 @@ export type RedisPubSubOptions = RedisPubSubConnections & {
    * Every node of one deployment MUST use the same mode (the two never meet).
    */
   mode?: 'classic' | 'sharded';
+  /**
+   * Sharded mode on a cluster: how often to re-read the slot map, in ms. When a slot moved to
+   * another primary (resharding), Redis drops the subscriptions of its channels; the bus then
+   * resets (`onReset`) and subscribes them again on the new primary. Default 2000.
+   */
+  slotCheckMs?: number;
   /** Quit both connections in `close()`. Default true. Set false when the host owns them. */
   quitOnClose?: boolean;
   /** Called with failures that have no caller to reject (a handler that threw, a failed UNSUBSCRIBE). */
@@ -59,6 +66,8 @@ interface Channel {
   active: boolean;
   /** SUBSCRIBE/UNSUBSCRIBE of this channel run one after another on this chain. */
   chain: Promise<void>;
+  /** Sharded on a cluster: the primary (node key) that served the channel's slot when subscribed. */
+  primary?: string | undefined;
 }
 
 function pickConnections(options: RedisPubSubOptions): { publisher: RedisClient; subscriber: RedisClient; sharded: boolean } {
@@ -126,6 +135,8 @@ export function createRedisPubSub(options: RedisPubSubOptions): RedisPubSub {
       }
     }
   };
+  let recordPrimary: (name: string, entry: Channel) => void = () => {};
+  let slotTimer: ReturnType<typeof setInterval> | undefined;
   const messageEvent = sharded ? 'smessage' : 'message';
   subscriber.on(messageEvent, onMessage);
   const sub = (names: string[]) => (sharded ? retrying(() => subscriber.ssubscribe(...names)) : subscriber.subscribe(...names));
@@ -138,6 +149,7 @@ export function createRedisPubSub(options: RedisPubSubOptions): RedisPubSub {
       if (wanted && !entry.active) {
         await sub([name]);
         entry.active = true;
+        recordPrimary(name, entry);
       } else if (!wanted && entry.active) {
         entry.active = false;
         await unsub([name]);
@@ -206,6 +218,34 @@ export function createRedisPubSub(options: RedisPubSubOptions): RedisPubSub {
     subscriber.on('subscribersReady', () => {
       if (down.has('subscriber')) restoreThenUp();
     });
+    // A slot moved to another primary (resharding): Redis drops the subscriptions of its channels
+    // with a SUNSUBSCRIBE that ioredis does not report, so watch the slot map ourselves and
+    // subscribe those channels again on their new primary.
+    const cluster = subscriber;
+    const primaryOf = (name: string) => cluster.slots[keySlot(name)]?.[0];
+    cluster.on('refresh', () => {
+      const moved: string[] = [];
+      for (const [name, entry] of channels) {
+        if (!entry.active) continue;
+        const now = primaryOf(name);
+        if (entry.primary !== undefined && now !== undefined && now !== entry.primary) moved.push(name);
+        if (now !== undefined) entry.primary = now;
+      }
+      if (moved.length === 0 || closed) return;
+      markDown('subscriber');
+      Promise.all(moved.map((n) => sub([n]))).then(
+        () => markUp('subscriber'),
+        (error: unknown) => onError(error), // stay down: the next refresh or subscribersReady retries
+      );
+    });
+    recordPrimary = (name, entry) => {
+      entry.primary = primaryOf(name);
+    };
+    // ioredis does not refresh the subscriber's slot map reliably by itself: ask for it
+    slotTimer = setInterval(() => {
+      if (!closed && channels.size > 0) cluster.refreshSlotsCache();
+    }, options.slotCheckMs ?? 2000);
+    slotTimer.unref();
   }
 
   return {
@@ -251,6 +291,7 @@ export function createRedisPubSub(options: RedisPubSubOptions): RedisPubSub {
     async close() {
       if (closed) return;
       closed = true;
+      if (slotTimer) clearInterval(slotTimer);
       const names = [...channels.entries()].filter(([, e]) => e.active).map(([n]) => n);
       channels.clear();
       resetListeners.clear();

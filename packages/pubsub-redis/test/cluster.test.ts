@@ -3,6 +3,7 @@ import { runPubSubConformance, runRateLimiterConformance } from '@parley/core/te
 import type { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createRedisPubSub, createRedisRateLimiter, type RedisPubSub } from '../src/index.js';
+import { keySlot } from '../src/key-slot.js';
 import { presenceCases } from './presence-cases.js';
 import { uniquePrefix, until } from './redis-env.js';
 import { probeClusterTools, startCluster, type LocalCluster } from './redis-cluster.js';
@@ -109,9 +110,72 @@ if (cluster) {
       }
     });
 
+    it('keySlot agrees with CLUSTER KEYSLOT (hash tags, unicode, empty and unclosed tags)', async () => {
+      const keys = ['parley:{c:42}', 'foo', '{user1000}.following', 'a{}b', 'x{y', 'ünï{cödé}', '{}', '', 'parley:presence:{g7}:u:ana'];
+      for (const key of keys) expect({ key, slot: keySlot(key) }).toEqual({ key, slot: await slotOf(key) });
+    });
+
     it('classic mode is refused for a Cluster subscriber without sharded subscribers', () => {
       expect(() => createRedisPubSub({ redis: cluster.client(), subscriber: cluster.client({ sharded: false }), prefix: 'x:' })).toThrow(/shardedSubscribers/);
     });
+  });
+
+  describe('a slot migration under load', () => {
+    it('a topic whose slot moves to another primary keeps being delivered, or the bus resets and then delivers', async () => {
+      const prefix = uniquePrefix();
+      const topic = 'c:moving';
+      const channel = `${prefix}{${topic}}`;
+      const slot = await slotOf(channel);
+      const from = (await slotOwners())(slot);
+      const to = (await primaries()).find((p) => p !== from)!;
+      const sub = createRedisPubSub({ redis: cluster.client(), prefix });
+      const pub = createRedisPubSub({ redis: cluster.client(), prefix });
+      const resets: string[] = [];
+      sub.onReset((reason) => resets.push(reason));
+      const got: number[] = [];
+      await sub.subscribe(topic, (m) => {
+        if (m.t === 'typing') got.push(m.expiresInMs);
+      });
+      const source = cluster.node(from);
+      const target = cluster.node(to);
+      try {
+        const idOf = async (node: Redis) => String(await node.cluster('MYID'));
+        const [fromId, toId] = [await idOf(source), await idOf(target)];
+        for (let i = 0; i < 20; i++) await pub.publish(topic, typing(i));
+        await until(() => got.length === 20, 5000, 'before the move');
+        // move the slot (no keys live in it: pub/sub channels are not keys)
+        await target.cluster('SETSLOT', slot, 'IMPORTING', fromId);
+        await source.cluster('SETSLOT', slot, 'MIGRATING', toId);
+        await target.cluster('SETSLOT', slot, 'NODE', toId);
+        await source.cluster('SETSLOT', slot, 'NODE', toId);
+        await until(async () => (await slotOwners())(slot) === to, 10_000, 'the slot to move');
+        const resetsAtMove = resets.length;
+        // publish on; each message is either delivered or covered by a reset
+        const sent: number[] = [];
+        const end = Date.now() + 8000;
+        let i = 1000;
+        while (Date.now() < end) {
+          await pub.publish(topic, typing(i)).then(() => sent.push(i), () => {});
+          i++;
+          await new Promise((r) => setTimeout(r, 20));
+          if (sent.length >= 20 && got.includes(sent.at(-1)!)) break;
+        }
+        const after = got.filter((n) => n >= 1000);
+        console.info(`[slot migration] slot ${slot} ${from} → ${to}: ${sent.length} sent after the move, ${after.length} delivered, resets ${resets.slice(resetsAtMove).join(' / ') || 'none'}`);
+        const lost = sent.filter((n) => !after.includes(n));
+        if (lost.length > 0) expect(resets.length).toBeGreaterThan(resetsAtMove); // a loss is always announced
+        // and after the last reset, delivery is whole
+        await until(() => resets.length === 0 || resets.at(-1)!.includes('reconnected'), 10_000, 'back');
+        const base = got.length;
+        for (let k = 0; k < 20; k++) await pub.publish(topic, typing(50_000 + k));
+        await until(() => got.length >= base + 20, 10_000, 'delivery after the move');
+        expect(got.slice(base)).toEqual(Array.from({ length: 20 }, (_, k) => 50_000 + k));
+      } finally {
+        source.disconnect();
+        target.disconnect();
+        await Promise.all([sub.close(), pub.close()]);
+      }
+    }, 40_000);
   });
 
   // Last: it leaves the cluster with one primary dead (its replica promoted).
