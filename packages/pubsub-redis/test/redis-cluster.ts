@@ -84,7 +84,7 @@ export async function startCluster(): Promise<LocalCluster> {
     for (const port of ports) {
       await run('redis-server', [
         '--port', String(port), '--bind', '127.0.0.1', '--cluster-enabled', 'yes', '--cluster-config-file', `nodes-${port}.conf`,
-        '--cluster-node-timeout', '1000', '--save', '', '--appendonly', 'no', '--daemonize', 'yes', '--dir', dir,
+        '--cluster-node-timeout', '2000', '--save', '', '--appendonly', 'no', '--daemonize', 'yes', '--dir', dir,
         '--pidfile', join(dir, `redis-${port}.pid`), '--logfile', join(dir, `redis-${port}.log`),
       ]);
     }
