@@ -10,8 +10,13 @@ export interface NodeConfig {
   databaseUrl: string;
   /** Postgres schema of Parley's tables (undefined: the search_path). */
   schema: string | undefined;
-  /** Redis URL. */
+  /** Redis URL (a single Redis). */
   redisUrl: string;
+  /**
+   * Redis Cluster seed nodes (`host:port`), from `REDIS_CLUSTER_NODES=127.0.0.1:7000,127.0.0.1:7001`.
+   * When set, the node uses the cluster (sharded pub/sub) instead of `redisUrl`.
+   */
+  redisClusterNodes: { host: string; port: number }[] | undefined;
   /** Prefix of Redis channels and keys, so several clusters can share one Redis. */
   redisPrefix: string;
   /** Presence TTL: a killed node's users go offline this long after its last heartbeat. */
@@ -42,9 +47,16 @@ export function configFromEnv(env: NodeJS.ProcessEnv): NodeConfig {
     databaseUrl: env.DATABASE_URL ?? DEFAULTS.databaseUrl,
     schema: env.PARLEY_PG_SCHEMA || undefined,
     redisUrl: env.REDIS_URL ?? DEFAULTS.redisUrl,
+    redisClusterNodes: env.REDIS_CLUSTER_NODES ? env.REDIS_CLUSTER_NODES.split(',').map(parseHostPort) : undefined,
     redisPrefix: env.PARLEY_REDIS_PREFIX ?? DEFAULTS.redisPrefix,
     presenceTtlMs: Number(env.PRESENCE_TTL_MS ?? DEFAULTS.presenceTtlMs),
     secret: env.PARLEY_CLUSTER_SECRET ?? DEFAULTS.secret,
     migrate: env.PARLEY_MIGRATE !== '0',
   };
+}
+
+function parseHostPort(entry: string): { host: string; port: number } {
+  const match = /^(.+):(\d+)$/.exec(entry.trim());
+  if (!match) throw new Error(`invalid REDIS_CLUSTER_NODES entry ${JSON.stringify(entry)} (expected host:port)`);
+  return { host: match[1]!, port: Number(match[2]) };
 }

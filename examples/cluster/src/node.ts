@@ -1,8 +1,8 @@
 import { createChat, type Chat } from '@parley/core';
-import { announceExpired, createRedisPresence, createRedisPubSub } from '@parley/pubsub-redis';
+import { announceExpired, createRedisPresence, createRedisPubSub, createRedisRateLimiter, type RedisClient, type RedisPubSub } from '@parley/pubsub-redis';
 import { createPostgresDb, createPostgresStore, migrate, type PostgresDb } from '@parley/storage-postgres';
 import { createWsServer, type WsServer } from '@parley/transport-ws';
-import { Redis } from 'ioredis';
+import { Cluster, Redis } from 'ioredis';
 import pg from 'pg';
 import { verifyToken } from './auth.js';
 import type { NodeConfig } from './config.js';
@@ -44,12 +44,25 @@ export async function startNode(config: NodeConfig): Promise<ClusterNode> {
   const store = createPostgresStore({ db, schema: config.schema });
 
   // `maxRetriesPerRequest: null`: while Redis is away, commands wait for it instead of failing.
-  const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: null, connectionName: `parley-${config.nodeId}` });
-  const pubsub = createRedisPubSub({ redis: redis.duplicate(), subscriber: () => redis.duplicate({ connectionName: `parley-${config.nodeId}-sub` }), prefix: config.redisPrefix });
+  const name = `parley-${config.nodeId}`;
+  let redis: RedisClient;
+  let pubsub: RedisPubSub;
+  if (config.redisClusterNodes) {
+    // Redis Cluster: the bus uses sharded pub/sub (its subscriber is a duplicate with per-shard
+    // subscriber connections); presence and rate-limit keys carry hash tags.
+    redis = new Cluster(config.redisClusterNodes, { redisOptions: { maxRetriesPerRequest: null, connectionName: name } });
+    pubsub = createRedisPubSub({ redis: redis.duplicate(), prefix: config.redisPrefix });
+  } else {
+    const single = new Redis(config.redisUrl, { maxRetriesPerRequest: null, connectionName: name });
+    redis = single;
+    pubsub = createRedisPubSub({ redis: single.duplicate(), subscriber: () => single.duplicate({ connectionName: `${name}-sub` }), prefix: config.redisPrefix });
+  }
   const presence = createRedisPresence({ redis, nodeId: config.nodeId, ttlMs: config.presenceTtlMs, prefix: config.redisPrefix });
+  // one token bucket per user shared by every node: quotas and request rates hold cluster-wide
+  const rateLimiter = createRedisRateLimiter({ redis, prefix: config.redisPrefix });
   redis.on('error', () => {}); // reconnects by itself; the bus reports resets to the transport
 
-  const chat = createChat({ store, pubsub, presence });
+  const chat = createChat({ store, pubsub, presence, rateLimiter });
   presence.onExpired(announceExpired(chat));
   const ws = await createWsServer({
     chat,
@@ -57,8 +70,9 @@ export async function startNode(config: NodeConfig): Promise<ClusterNode> {
     host: config.host,
     origins: '*',
     authenticate: ({ token }) => (token ? verifyToken(config.secret, token) : null),
+    rateLimiter,
     // load tests send faster than a person types
-    limits: { ratePerSecond: 1000, rateBurst: 2000, floodCloseAfter: 10_000 },
+    limits: { ratePerSecond: 1000, rateBurst: 2000, userRatePerSecond: 2000, userRateBurst: 4000, floodCloseAfter: 10_000 },
   });
   const port = ws.address()?.port;
   if (port === undefined) throw new Error('WebSocket server has no address');

@@ -9,7 +9,7 @@ import { checkBody } from './handlers/messages.js';
 import type { ChatHooks } from './hooks.js';
 import { createUuidV7, systemClock, type Clock, type IdGenerator } from './ids.js';
 import { DEFAULT_LIMITS, type Limits } from './limits.js';
-import { createMemoryPresence, type PresenceRegistry } from './presence.js';
+import { createMemoryPresence, type PresenceConnectResult, type PresenceRegistry } from './presence.js';
 import { createMemoryRateLimiter, type RateLimiter } from './rate-limit.js';
 import type { Quotas } from './quotas.js';
 import { createMemoryPubSub, topics, type PubSub } from './pubsub.js';
@@ -82,8 +82,12 @@ export interface Chat {
   upsertUser(input: z.input<typeof UpsertUserInput>): Promise<User>;
   /** Write a `system` message into a conversation as `senderId` (who must be a member). */
   systemMessage(input: z.input<typeof SystemMessageInput>): Promise<Message>;
-  /** Register a connection of a user; announces presence when it is the first. */
-  connect(userId: string, connectionId: string): Promise<void>;
+  /**
+   * Register a connection of a user; announces presence when it is the first. Returns the
+   * registry's answer (`connections` counts the user's connections on every server, when the
+   * registry reports it).
+   */
+  connect(userId: string, connectionId: string): Promise<PresenceConnectResult>;
   /** Unregister a connection; when it was the last, persists lastSeenAt and announces presence. */
   disconnect(userId: string, connectionId: string): Promise<void>;
   /** Whether `viewer` may see `target`'s presence (contacts and conversation peers, minus blocks). */
@@ -211,8 +215,9 @@ export function createChat(options: ChatOptions): Chat {
       return result.event.message;
     },
     async connect(userId, connectionId) {
-      const { nowOnline } = await ctx.presence.connect({ userId, connectionId });
-      if (nowOnline) await announcePresence(userId, true, null);
+      const result = await ctx.presence.connect({ userId, connectionId });
+      if (result.nowOnline) await announcePresence(userId, true, null);
+      return result;
     },
     async disconnect(userId, connectionId) {
       const { nowOffline } = await ctx.presence.disconnect({ userId, connectionId });

@@ -35,6 +35,7 @@ import { visibilitySuite } from './testing/visibility.js';
 
 export type { StoreConformanceOptions, PubSubConformanceOptions } from './testing/options.js';
 export { createManualClock, type ManualClock } from './testing/fixtures.js';
+export { runRateLimiterConformance, type RateLimiterConformanceOptions } from './testing/rate-limiter.js';
 export type { ChatStore, PubSub };
 
 /**

@@ -20,6 +20,8 @@ export interface ConnectionContext {
   readonly presence: PresenceWatch;
   readonly authenticate: AuthenticateHook;
   readonly revalidate: RevalidateHook | undefined;
+  /** Take a token of the user's request rate (all their connections): 0, or ms until one is available. */
+  takeUserToken(userId: string): Promise<number>;
   /** Reserve one of the user's connection slots; false at the cap. */
   claimUserSlot(userId: string): boolean;
   releaseUserSlot(userId: string): void;
@@ -76,7 +78,7 @@ export class Connection implements FanoutTarget, PresenceWatcher {
   #strikes = 0;
   #inFlight = 0;
   #slotClaimed = false;
-  #presenceConnect: Promise<void> | null = null;
+  #presenceConnect: Promise<{ connections?: number } | null> | null = null;
   /** The auth timeout until authenticated, then the revalidate interval (if any). */
   #timer: ReturnType<typeof setTimeout> | null;
   /** Created by the first request: a full bucket then is the same as a full bucket since connecting. */
@@ -273,9 +275,16 @@ export class Connection implements FanoutTarget, PresenceWatcher {
     this.#ctx.logger.debug('authenticated', { connectionId: this.id, userId });
     this.#presenceConnect = this.#ctx.chat.connect(userId, this.id).catch((error: unknown) => {
       this.#ctx.logger.warn('presence connect failed', { connectionId: this.id, error: describe(error) });
+      return null;
     });
-    await this.#presenceConnect;
+    const joined = await this.#presenceConnect;
     this.#presenceConnect = null; // settled: nothing to wait for at cleanup
+    // the registry counts the user's connections on every node (the new one included)
+    if (joined?.connections !== undefined && joined.connections > this.#ctx.limits.maxConnectionsPerUser && this.#state === 'setup') {
+      this.#write(errorFrame(replyId, { code: 'FORBIDDEN', message: 'too many connections for this user' }));
+      this.close(CLOSE_CODES.TOO_MANY_CONNECTIONS, 'too many connections');
+      return;
+    }
     try {
       await this.#ctx.fanout.attach(this);
     } catch (error) {
@@ -380,6 +389,11 @@ export class Connection implements FanoutTarget, PresenceWatcher {
     this.#inFlight++;
     this.#ctx.requestStarted();
     try {
+      const wait = await this.#ctx.takeUserToken(this.#userId!);
+      if (wait > 0) {
+        this.#write(errorFrame(id, { code: 'RATE_LIMITED', message: 'too many requests for this user', retryAfterMs: wait }));
+        return;
+      }
       const value = await session.call(op, params);
       if (op === 'presence' && Array.isArray(value) && this.#state === 'open') {
         await this.#ctx.presence.watch(this, (value as Presence[]).map((p) => p.userId));

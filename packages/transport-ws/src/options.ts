@@ -1,5 +1,5 @@
 import type { IncomingMessage, Server } from 'node:http';
-import type { Chat } from '@parley/core';
+import type { Chat, RateLimiter } from '@parley/core';
 
 /** What {@link AuthenticateHook} receives. */
 export interface AuthenticateInput {
@@ -49,11 +49,25 @@ export interface WsLimits {
   ratePerSecond: number;
   /** Requests a connection may make in a burst (token bucket size). Default 40. */
   rateBurst: number;
+  /**
+   * Requests one user may make per second over all of their connections together, sustained
+   * (enforced through `rateLimiter`: across every node when it is shared, e.g. the Redis one;
+   * otherwise per node). Over it a request is answered `RATE_LIMITED` with `retryAfterMs`. 0 turns
+   * it off. Default 50 (a user on several devices stays far below it; one connection alone is held
+   * to `ratePerSecond` first).
+   */
+  userRatePerSecond: number;
+  /** Requests one user may make in a burst over all of their connections. Default 100. */
+  userRateBurst: number;
   /** Rate-limited requests in a row (without an accepted one between) before closing with 4029. Default 40. */
   floodCloseAfter: number;
   /** Requests of one connection being processed at once; more are answered `RATE_LIMITED`. Default 32. */
   maxInFlight: number;
-  /** Open connections per user on this server; one more is closed with 4008. Default 10. */
+  /**
+   * Open connections per user; one more is answered `FORBIDDEN` and closed with 4008. Counted on
+   * every node when the chat's presence registry reports `connections` (the Redis presence does),
+   * otherwise on this server. Default 10.
+   */
   maxConnectionsPerUser: number;
   /** Total open sockets on this server (authenticated or not); more are refused with HTTP 503. Default 100,000. */
   maxConnections: number;
@@ -94,6 +108,8 @@ export const DEFAULT_WS_LIMITS: Readonly<WsLimits> = Object.freeze({
   maxFrameBytes: 64 * 1024,
   ratePerSecond: 20,
   rateBurst: 40,
+  userRatePerSecond: 50,
+  userRateBurst: 100,
   floodCloseAfter: 40,
   maxInFlight: 32,
   maxConnectionsPerUser: 10,
@@ -132,6 +148,14 @@ export interface WsServerOptions {
   origins: OriginPolicy;
   /** Safety limits; missing fields take {@link DEFAULT_WS_LIMITS}. */
   limits?: Partial<WsLimits>;
+  /**
+   * Where the per-user request rate (`limits.userRatePerSecond`) is counted. Pass a shared limiter
+   * (`createRedisRateLimiter` of `@parley/pubsub-redis`) so a user spread over nodes gets one
+   * allowance, not one per node. When it fails (Redis unreachable) the server falls back to its own
+   * in-memory limiter for that request, i.e. to a per-node limit, and logs a warning.
+   * Default: an in-memory limiter of this server (per node).
+   */
+  rateLimiter?: RateLimiter;
   /** Where to log. Default: silent. */
   logger?: Logger;
 }

@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { CLOSE_CODES, SUBPROTOCOL } from '@parley/protocol';
+import { createMemoryRateLimiter, type RateRule } from '@parley/core';
 import { WebSocketServer } from 'ws';
 import { offeredProtocols, offersParley, runAuthenticate, tokenFromProtocols, urlCarriesToken } from './auth.js';
 import { Connection, ConnectionSocket, type ConnectionContext } from './connection.js';
@@ -70,6 +71,12 @@ export async function createWsServer(options: WsServerOptions): Promise<WsServer
   const presence = new PresenceWatch({ chat, logger, limits });
   const conns = new Set<Connection>();
   const perUser = new Map<string, number>();
+  const localLimiter = createMemoryRateLimiter();
+  const rateLimiter = options.rateLimiter ?? localLimiter;
+  const userRule: RateRule | null =
+    limits.userRatePerSecond > 0 && Number.isFinite(limits.userRatePerSecond)
+      ? { limit: limits.userRateBurst, windowMs: (limits.userRateBurst / limits.userRatePerSecond) * 1000 }
+      : null;
   let sockets = 0;
   let upgrading = 0;
   let inFlight = 0;
@@ -84,6 +91,17 @@ export async function createWsServer(options: WsServerOptions): Promise<WsServer
     presence,
     authenticate: options.authenticate,
     revalidate: options.revalidate,
+    async takeUserToken(userId) {
+      if (userRule === null) return 0;
+      const input = { key: `ws:user:${userId}`, cost: 1, rule: userRule, now: Date.now() };
+      try {
+        return (await rateLimiter.take(input)).retryAfterMs;
+      } catch (error) {
+        // the shared limiter is away: keep limiting, per node, rather than refuse or allow everything
+        logger.warn('rate limiter failed; per-node limit used', { error: describe(error) });
+        return (await localLimiter.take(input)).retryAfterMs;
+      }
+    },
     claimUserSlot(userId) {
       const n = perUser.get(userId) ?? 0;
       if (n >= limits.maxConnectionsPerUser) return false;

@@ -32,6 +32,7 @@ export interface HarnessOptions {
   chat?: Partial<ChatOptions>;
   users?: string[];
   logger?: WsServerOptions['logger'];
+  rateLimiter?: WsServerOptions['rateLimiter'];
 }
 
 /** Tokens are `tok-<userId>`; the `x-test-user` header authenticates at the upgrade. */
@@ -49,6 +50,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     limits: options.limits ?? {},
     ...(options.revalidate ? { revalidate: options.revalidate } : {}),
     ...(options.logger ? { logger: options.logger } : {}),
+    ...(options.rateLimiter ? { rateLimiter: options.rateLimiter } : {}),
     authenticate: ({ token, request }) => {
       if (token !== undefined) return token.startsWith('tok-') ? token.slice(4) : null;
       const header = request.headers['x-test-user'];
