@@ -52,7 +52,7 @@ if (cluster) {
   };
   /** The primary (port) that serves each slot, from CLUSTER SLOTS. */
   const slotOwners = async (): Promise<(slot: number) => number> => {
-    const ranges = (await admin((n) => n.cluster('SLOTS'))) as [number, number, [string, number]][];
+    const ranges = (await admin((n) => n.cluster('SLOTS'))) as unknown as Array<[number, number, [string, number]]>;
     return (slot) => ranges.find(([from, to]) => slot >= from && slot <= to)![2][1];
   };
   const primaries = async () => {
