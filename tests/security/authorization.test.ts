@@ -161,7 +161,7 @@ const leaked = (s: WireSocket, conversationId: string) =>
   s.pushes.filter((p) => (p.ev === 'event' && p.event.conversationId === conversationId) || (p.ev === 'receipt' && p.receipt.conversationId === conversationId) || (p.ev === 'typing' && p.conversationId === conversationId));
 
 beforeAll(async () => {
-  w = await startWorld([], { limits: { ratePerSecond: 1000, rateBurst: 1000 } });
+  w = await startWorld([], { limits: { ratePerSecond: 1000, rateBurst: 1000, userRatePerSecond: 1000, userRateBurst: 1000 } });
 });
 afterAll(() => w.close());
 

@@ -25,7 +25,7 @@ let ana: WireSocket;
 const ids: Record<string, string> = {};
 
 beforeAll(async () => {
-  w = await startWorld(['ana', 'ben', 'cat'], { limits: { ratePerSecond: 10_000, rateBurst: 10_000, maxInFlight: 1000 } });
+  w = await startWorld(['ana', 'ben', 'cat'], { limits: { ratePerSecond: 10_000, rateBurst: 10_000, userRatePerSecond: 10_000, userRateBurst: 10_000, maxInFlight: 1000 } });
   ana = await w.socket('ana');
   const dm = await w.chat.as('ana').openDirect({ userId: 'ben' });
   const group = await w.chat.as('ben').createGroup({ title: 'fuzz', memberIds: ['cat'] }); // ana is not in it

@@ -14,7 +14,7 @@ let before: string;
 let dmId: string;
 
 beforeAll(async () => {
-  w = await startWorld(['ana', 'ben'], { limits: { ratePerSecond: 1000, rateBurst: 1000 } });
+  w = await startWorld(['ana', 'ben'], { limits: { ratePerSecond: 1000, rateBurst: 1000, userRatePerSecond: 1000, userRateBurst: 1000 } });
   ana = await w.socket('ana');
   const dm = await w.chat.as('ana').openDirect({ userId: 'ben' });
   dmId = dm.id;
