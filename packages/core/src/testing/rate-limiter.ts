@@ -117,7 +117,9 @@ export function runRateLimiterConformance(o: RateLimiterConformanceOptions): voi
       expect((await take(l, k, 1, rule)).allowed).toBe(false);
     });
 
-    it.skipIf(!o.shared)('shared: two instances draw from one bucket, also when racing (50 takes, bucket of 20)', async () => {
+    const sharedTitle = 'shared: two instances draw from one bucket, also when racing (50 takes, bucket of 20)';
+    if (!o.shared) console.info(`[parley conformance] ${o.name}: ${sharedTitle} — skipped: an in-process limiter shares nothing between instances`);
+    it.skipIf(!o.shared)(o.shared ? sharedTitle : `${sharedTitle} — skipped: in-process limiter`, async () => {
       const [x, y] = [await make(), await make()];
       const k = key('shared');
       const rule = slow(20);
