@@ -1,7 +1,8 @@
 // @vitest-environment happy-dom
+import { StrictMode } from 'react';
 import { act, cleanup, render, screen, waitFor } from '@testing-library/react';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { ParleyProvider, useConnection, useMessages, useUnread, useUnreadTotal } from '../src/index.js';
+import { ParleyProvider, shallowEqual, useConnection, useInbox, useMessages, useUnread, useUnreadTotal } from '../src/index.js';
 import { renderCounter, startWorld, type TestWorld } from './support.js';
 
 // Node's real `ws` for the server and clients (the DOM environment would resolve its browser stub).
@@ -83,5 +84,61 @@ describe('render counts: a component re-renders only when its slice changes', ()
     expect(screen.getByTestId('badge').textContent).toBe('3');
     expect(renders.of('badge')).toBe(badge + 1);
     expect(renders.of('ben-list')).toBe(benList);
+  });
+
+  it('a selector with shallowEqual skips new arrays with the same items', async () => {
+    const dm = await world.chat.as('ben').openDirect({ userId: 'cara' });
+    const renders = renderCounter();
+    function Ids() {
+      renders.hit('ids');
+      const ids = useInbox((inbox) => inbox.items.map((e) => e.conversation.id), shallowEqual);
+      return <p data-testid="ids">{ids.join(',')}</p>;
+    }
+    function Previews() {
+      renders.hit('previews');
+      const last = useInbox((inbox) => inbox.items.map((e) => e.conversation.lastMessage?.text ?? '').join(','));
+      return <p data-testid="previews">{last}</p>;
+    }
+    const cara = world.client('cara');
+    const ben = world.client('ben');
+    render(
+      <ParleyProvider client={cara}>
+        <Ids />
+        <Previews />
+      </ParleyProvider>,
+    );
+    await Promise.all([cara.ready(), ben.ready()]);
+    await wait(() => expect(screen.getByTestId('ids').textContent).toContain(dm.id));
+    await settle();
+    const ids = renders.of('ids');
+    const top = cara.inbox.getSnapshot().items[0]!.conversation.id;
+    const sender = top === dm.id ? ben : cara;
+    sender.send({ conversationId: top, text: 'bump' });
+    await wait(() => expect(screen.getByTestId('previews').textContent?.startsWith('bump')).toBe(true));
+    await settle();
+    expect(renders.of('ids')).toBe(ids);
+  });
+
+  it('holding is counted: two lists under StrictMode keep a conversation loaded, the last unmount releases it', async () => {
+    const dm = await world.chat.as('ben').openDirect({ userId: 'ana' });
+    await world.chat.as('ben').send({ conversationId: dm.id, clientId: 's1', text: 'strict' });
+    const ana = world.client('ana');
+    function List({ id }: { id: string }) {
+      return <ol data-testid="strict">{useMessages(id).messages.map((m) => <li key={m.key}>{m.text}</li>)}</ol>;
+    }
+    const view = render(
+      <StrictMode>
+        <ParleyProvider client={ana}>
+          <List id={dm.id} />
+          <List id={dm.id} />
+        </ParleyProvider>
+      </StrictMode>,
+    );
+    await wait(() => expect(screen.getAllByTestId('strict').map((e) => e.textContent?.endsWith('strict'))).toEqual([true, true]));
+    await settle();
+    expect(ana.messages(dm.id).getSnapshot().loaded).toBe(true);
+    view.unmount();
+    await act(() => Promise.resolve());
+    expect(ana.messages(dm.id).getSnapshot().loaded).toBe(false);
   });
 });
