@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { Chat } from '@parley/core';
 import { createWsServer } from '@parley/transport-ws';
+import { MAX_NAME, userIdFor } from './user-id.js';
 import { buildWebApp, type WebAssets } from './web-build.js';
 
 /** Options of {@link startReactChat}. */
@@ -24,14 +25,8 @@ export interface ReactChatServer {
   close(): Promise<void>;
 }
 
-/** Longest display name accepted at sign-in. */
-const MAX_NAME = 40;
-
-/** The user id for a display name: the name folded to lower case, runs of other characters as `-`. */
-export function userIdFor(name: string): string | null {
-  const id = name.normalize('NFKC').trim().toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '');
-  return id && name.trim().length <= MAX_NAME ? id : null;
-}
+/** The page loads only its own scripts and styles and talks only to its own origin (the WebSocket included). */
+const CSP = "default-src 'self'; connect-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'none'";
 
 async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> {
   let text = '';
@@ -79,7 +74,12 @@ export async function startReactChat(options: ReactChatOptions): Promise<ReactCh
     }
     const asset = req.method === 'GET' ? assets.get(path === '/' ? '/index.html' : path) : undefined;
     if (!asset) return json(res, 404, { error: 'Not found.' });
-    res.writeHead(200, { 'Content-Type': asset.type, 'Cache-Control': path.startsWith('/assets/') ? 'public, max-age=31536000, immutable' : 'no-cache' });
+    res.writeHead(200, {
+      'Content-Type': asset.type,
+      'Cache-Control': path.startsWith('/assets/') ? 'public, max-age=31536000, immutable' : 'no-cache',
+      'X-Content-Type-Options': 'nosniff',
+      ...(asset.type.startsWith('text/html') ? { 'Content-Security-Policy': CSP, 'X-Frame-Options': 'DENY' } : {}),
+    });
     res.end(asset.body);
   });
 

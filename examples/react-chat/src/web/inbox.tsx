@@ -1,6 +1,7 @@
 import { memo, useState, type FormEvent } from 'react';
 import type { InboxEntry } from '@parley/protocol';
 import { useInbox, useParleyClient, useUnreadTotal } from '@parley/react';
+import { userIdFor } from '../user-id.js';
 
 /** The conversations by last activity, with unread badges, and a form to start a direct chat. */
 export function Inbox({ selected, onSelect }: { selected: string | null; onSelect: (id: string) => void }) {
@@ -43,7 +44,8 @@ function NewChat({ onOpened }: { onOpened: (id: string) => void }) {
     e.preventDefault();
     if (!client) return;
     setError(null);
-    const userId = name.trim().toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '');
+    const userId = userIdFor(name);
+    if (!userId) return setError('Type the name they signed in with.');
     try {
       const conversation = await client.api.openDirect({ userId });
       setName('');
