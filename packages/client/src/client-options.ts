@@ -51,8 +51,9 @@ export interface ClientOptions {
   sendRetry?: Pick<BackoffOptions, 'baseMs' | 'capMs'>;
   /**
    * Tell the server when messages from others reached this device (`markDelivered`), however they
-   * arrived: as pushes, through a sync (the inbox row's last message), `open()` or a resume. One
-   * request per conversation and newer seq. Default true.
+   * arrived: as pushes, through a sync (the inbox row's last message), `open()` or a resume. Once
+   * per conversation and newer seq, coalesced: what arrives within 50 ms goes out in one request
+   * (`markDelivered` for one conversation, `markDeliveredMany` for several). Default true.
    */
   autoDeliver?: boolean;
   /** Connect at once. Default true; with false call `client.connect()`. */

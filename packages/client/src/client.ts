@@ -102,7 +102,7 @@ export class ParleyClient extends EventEmitter<ClientEvents> {
       enabled: options.autoDeliver ?? true,
       state: this.#state,
       authenticated: () => this.#conn.authenticated,
-      markDelivered: (conversationId, seq) => this.request('markDelivered', { conversationId, seq }),
+      send: (receipts) => (receipts.length === 1 ? this.request('markDelivered', receipts[0]!) : this.request('markDeliveredMany', { receipts: [...receipts] })),
       quiet: (error) => this.#quiet(error),
     });
 

@@ -105,6 +105,7 @@ export class LocalState {
     if (op === 'presence') for (const p of result as Presence[]) this.setPresence(p);
     else if (op === 'markRead' || op === 'markDelivered') this.applyReceipt(result as Receipt);
     else if (op === 'receipts') for (const r of result as Receipt[]) this.applyReceipt(r);
+    else if (op === 'markDeliveredMany') for (const r of (result as { receipts: Receipt[] }).receipts) this.applyReceipt(r);
     else if (op === 'listContacts') this.setContacts(result as Contact[], true);
   }
 
