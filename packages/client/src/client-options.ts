@@ -1,5 +1,6 @@
 import type { Message, Presence, PushFrame, Receipt, ConversationEvent, Member } from '@parley/protocol';
 import type { BackoffOptions } from './backoff.js';
+import type { ClientCache } from './cache-port.js';
 import type { ConnectionState, StateDetail } from './connection.js';
 import type { OutboxStorage, SendParams } from './outbox.js';
 import type { WebSocketConstructor, WindowLike } from './transport.js';
@@ -56,6 +57,16 @@ export interface ClientOptions {
    * (`markDelivered` for one conversation, `markDeliveredMany` for several). Default true.
    */
   autoDeliver?: boolean;
+  /**
+   * An offline cache (`createOfflineCache` from `@parley/client/offline`): the inbox, contacts,
+   * sync cursor and the windows of opened conversations, per user. With it (and the `userId`
+   * option) the cached inbox shows before the client is online, `open()` shows a cached window at
+   * once, and the resume fetches only what the cache lacks. `signOut()` clears the user's cache.
+   * Default: none.
+   */
+  cache?: ClientCache;
+  /** Delay in ms between a change and its save to the `cache` (changes in between are saved together). Default 250. */
+  cacheDelayMs?: number;
   /** Connect at once. Default true; with false call `client.connect()`. */
   autoConnect?: boolean;
   /** Random source for the backoff jitter (tests). */

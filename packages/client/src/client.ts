@@ -4,6 +4,8 @@ import { EventEmitter } from 'eventemitter3';
 import { resolveBackoff } from './backoff.js';
 import type { ClientEvents, ClientOptions, ConnectionSnapshot, SendHandle, SendInput } from './client-options.js';
 import { Connection, type ConnectionState, type StateDetail } from './connection.js';
+import type { ClientCache } from './cache-port.js';
+import { CacheWriter } from './cache-writer.js';
 import { DeliveryReceipts } from './delivery-receipts.js';
 import { ParleyError, isParleyError } from './errors.js';
 import { internalRequester } from './internal-request.js';
@@ -55,6 +57,8 @@ export class ParleyClient extends EventEmitter<ClientEvents> {
   readonly #outbox: OutboxQueue;
   readonly #receipts: DeliveryReceipts;
   readonly #resumer: Resumer;
+  readonly #cache: CacheWriter | undefined;
+  readonly #cacheUser: string | null;
 
   constructor(options: ClientOptions) {
     super();
@@ -77,6 +81,7 @@ export class ParleyClient extends EventEmitter<ClientEvents> {
       resync: () => this.#resumer.scheduleSync(),
       arrived: (id, seq) => this.#receipts.deliver(id, seq),
       acked: (message) => this.#acked(message),
+      viewChanged: (view, id) => this.#cache?.changed(view, id),
     });
     this.connection = this.#state.connection;
     this.inbox = this.#state.inbox;
@@ -134,6 +139,7 @@ export class ParleyClient extends EventEmitter<ClientEvents> {
       onOpen: (auth) => this.#queue.run(() => this.#resumer.resume(auth)),
       onError: (error) => this.#error(error),
     });
+    this.#cache = options.cache ? this.#cacheWriter(options.cache, options.cacheDelayMs) : undefined;
     this.#resumer = new Resumer({
       state: this.#state,
       outbox: this.#outbox,
@@ -144,7 +150,11 @@ export class ParleyClient extends EventEmitter<ClientEvents> {
       pageSize: this.#pageSize,
       quiet: (error) => this.#quiet(error),
       emit,
+      ...(this.#cache ? { cache: this.#cache } : {}),
     });
+    this.#cacheUser = options.userId ?? null;
+    // the cached inbox shows before the first connection when the app names the user
+    if (this.#cache && options.userId !== undefined) void this.#queue.run(() => this.#cache!.restore(options.userId!));
 
     if (options.autoConnect !== false) this.connect();
   }
@@ -207,14 +217,19 @@ export class ParleyClient extends EventEmitter<ClientEvents> {
   /**
    * Hold a conversation's messages locally: load the newest page, its members' receipts, and keep
    * it current (pushes, gap fetches, resumes). Resolves when loaded; when offline it resolves at
-   * once and the next resume loads it.
+   * once and the next resume loads it. With an offline `cache` the saved window shows first, and
+   * only what follows it is fetched.
    */
   open(conversationId: string): Promise<void> {
     this.#state.hold(conversationId);
     return this.#queue.run(async () => {
       const conv = this.#state.convs.get(conversationId);
-      if (!conv || conv.loaded || !this.#conn.authenticated) return;
-      await this.#resumer.refresh(conv, false);
+      if (!conv) return;
+      const restored = (await this.#cache?.restoreConversation(conv)) ?? false;
+      this.#cache?.opened(conversationId);
+      if ((conv.loaded && !restored) || !this.#conn.authenticated) return;
+      // a window from the cache fetches only what follows it (and what was hidden meanwhile)
+      await this.#resumer.refresh(conv, restored);
     }).catch((error: unknown) => this.#quiet(error));
   }
 
@@ -273,8 +288,17 @@ export class ParleyClient extends EventEmitter<ClientEvents> {
    */
   async signOut(options: { discardOutbox?: boolean } = {}): Promise<void> {
     const settled = this.#outbox.signOut(options.discardOutbox === true);
+    const cleared = this.#cache?.clear(this.#state.me ?? this.#cacheUser);
     this.close();
-    await settled;
+    await Promise.all([settled, cleared]);
+  }
+
+  /**
+   * Resolves when every change so far is saved to the offline cache (at once without one). The
+   * client saves by itself shortly after each change; call this before the page or process goes away.
+   */
+  flushCache(): Promise<void> {
+    return this.#cache?.flush() ?? Promise.resolve();
   }
 
   /** Move the read watermark to `seq` (default: the conversation's last seq). Unread counts follow. */
@@ -296,6 +320,7 @@ export class ParleyClient extends EventEmitter<ClientEvents> {
     this.#resumer.close();
     this.#outbox.close();
     this.#receipts.close();
+    void this.#cache?.close();
     this.#state.typingState.clear();
     this.#conn.close();
   }
@@ -306,6 +331,16 @@ export class ParleyClient extends EventEmitter<ClientEvents> {
     this.emit('push', frame);
     if (this.#state.applyUnordered(frame)) return;
     void this.#queue.run(() => this.#resumer.applyOrdered(frame)).catch((error: unknown) => this.#quiet(error));
+  }
+
+  #cacheWriter(cache: ClientCache, delayMs = 250): CacheWriter {
+    return new CacheWriter({
+      cache,
+      state: this.#state,
+      cursor: { get: () => this.#resumer.cursor, set: (c) => (this.#resumer.cursor = c) },
+      delayMs,
+      error: (error) => this.#error(error),
+    });
   }
 
   #error(error: unknown): void {

@@ -23,6 +23,8 @@ export interface LocalStateHooks {
   arrived(conversationId: string, seq: number): void;
   /** The server has one of the user's own messages (ack or push). */
   acked(message: Message): void;
+  /** A view changed (the offline cache saves what it shows). */
+  viewChanged?(view: ViewChange['view'], conversationId?: string): void;
 }
 
 /**
@@ -97,6 +99,7 @@ export class LocalState {
       : view === 'outbox' ? this.outbox
       : this.connection;
     (cell as Cell<unknown> | undefined)?.invalidate();
+    this.#hooks.viewChanged?.(view, conversationId);
     this.#hooks.emit('change', conversationId === undefined ? { view } : { view, conversationId });
   }
 

@@ -1,6 +1,7 @@
 import type { AnyResultOf, PushFrame, Receipt, SyncResult, WireOpResults } from '@parley/protocol';
 import type { EventEmitter } from 'eventemitter3';
 import type { ClientEvents } from './client-options.js';
+import type { CacheWriter } from './cache-writer.js';
 import type { DeliveryReceipts } from './delivery-receipts.js';
 import { ParleyError, isParleyError } from './errors.js';
 import type { InternalRequest } from './internal-request.js';
@@ -28,6 +29,8 @@ export interface ResumerOptions {
   pageSize: number;
   /** Report a failure that is not a dropped connection. */
   quiet(error: unknown): void;
+  /** The offline cache, when there is one: restored before the first sync of a user, told when the user changes. */
+  cache?: CacheWriter;
   emit: EventEmitter<ClientEvents>['emit'];
 }
 
@@ -61,6 +64,7 @@ export class Resumer {
     const state = this.#o.state;
     if (state.me !== null && state.me !== auth.userId) this.#forgetUser();
     state.me = auth.userId;
+    await this.#o.cache?.restore(auth.userId);
     await this.#o.outbox.authenticated(auth.userId);
     await this.#catchUpAll(false);
   }
@@ -106,6 +110,15 @@ export class Resumer {
       default:
         return;
     }
+  }
+
+  /** The sync cursor: the server's answer to "what changed since" starts from it. */
+  get cursor(): string | undefined {
+    return this.#cursor;
+  }
+
+  set cursor(cursor: string | undefined) {
+    this.#cursor = cursor;
   }
 
   markBehind(conversationId: string): void {
@@ -238,7 +251,8 @@ export class Resumer {
     if (!state.convs.has(conv.conversationId)) return;
     for (const e of res.events) if (e.type === 'message') conv.insert(e.message);
     conv.appliedSeq = Math.max(conv.appliedSeq, res.events.at(-1)?.seq ?? 0);
-    conv.hasOlder = res.hasMore;
+    // a page larger than the window was trimmed to it: older messages exist even when the page was the last
+    conv.hasOlder = conv.hasOlder || res.hasMore;
     conv.loaded = true;
   }
 
@@ -248,6 +262,7 @@ export class Resumer {
     this.#behind.clear();
     this.#lagging.clear();
     this.#o.receipts.forget();
+    this.#o.cache?.forget();
     this.#o.state.forget();
   }
 }
