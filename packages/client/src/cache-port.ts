@@ -1,4 +1,6 @@
 import type { Contact, InboxEntry, Message, Receipt } from '@parley/protocol';
+import type { LocalState } from './local-state.js';
+import type { ConversationMessages } from './state/messages.js';
 
 /** The inbox part of what a device keeps offline: rows, contacts and the sync cursor, saved together. */
 export interface CachedInbox {
@@ -56,4 +58,38 @@ export interface ClientCache {
   save(userId: string, change: CacheChange): Promise<void>;
   /** Remove everything saved for `userId` (sign-out). */
   clear(userId: string): Promise<void>;
+}
+
+/** Internal: what a client hands the cache it was created with. */
+export interface CacheHost {
+  state: LocalState;
+  /** The resume's sync cursor (read when saving, set when restoring). */
+  cursor: { get(): string | undefined; set(cursor: string): void };
+  /** Delay between a change and its save (changes in between are saved together). */
+  delayMs: number;
+  error(error: unknown): void;
+}
+
+/** Internal: what a client calls on the cache attached to it. */
+export interface CacheLink {
+  /** Load the saved inbox of `userId` into the local state (once per user). */
+  restore(userId: string): Promise<void>;
+  /** Fill a conversation that is not loaded from its saved window; whether it did. */
+  restoreConversation(conv: ConversationMessages): Promise<boolean>;
+  opened(conversationId: string): void;
+  changed(view: string, conversationId?: string): void;
+  flush(): Promise<void>;
+  forget(): void;
+  close(): Promise<void>;
+  clear(userId: string | null): Promise<void>;
+}
+
+/**
+ * The `cache` option of `createClient`: `createOfflineCache()` from `@parley/client/offline`, or
+ * `clientCache(yours)` around a {@link ClientCache} of your own. The code that keeps it in step
+ * with the client lives in that subpath, so the main bundle does not carry it.
+ */
+export interface AttachableCache {
+  /** @internal Connects the cache to one client; called once, by the client. */
+  attach(host: CacheHost): CacheLink;
 }

@@ -1,6 +1,6 @@
 import type { Message, Presence, PushFrame, Receipt, ConversationEvent, Member } from '@parley/protocol';
 import type { BackoffOptions } from './backoff.js';
-import type { ClientCache } from './cache-port.js';
+import type { AttachableCache } from './cache-port.js';
 import type { ConnectionState, StateDetail } from './connection.js';
 import type { OutboxStorage, SendParams } from './outbox.js';
 import type { WebSocketConstructor, WindowLike } from './transport.js';
@@ -64,7 +64,7 @@ export interface ClientOptions {
    * once, and the resume fetches only what the cache lacks. `signOut()` clears the user's cache.
    * Default: none.
    */
-  cache?: ClientCache;
+  cache?: AttachableCache;
   /** Delay in ms between a change and its save to the `cache` (changes in between are saved together). Default 250. */
   cacheDelayMs?: number;
   /** Connect at once. Default true; with false call `client.connect()`. */

@@ -4,8 +4,7 @@ import { EventEmitter } from 'eventemitter3';
 import { resolveBackoff } from './backoff.js';
 import type { ClientEvents, ClientOptions, ConnectionSnapshot, SendHandle, SendInput } from './client-options.js';
 import { Connection, type ConnectionState, type StateDetail } from './connection.js';
-import type { ClientCache } from './cache-port.js';
-import { CacheWriter } from './cache-writer.js';
+import type { CacheLink } from './cache-port.js';
 import { DeliveryReceipts } from './delivery-receipts.js';
 import { ParleyError, isParleyError } from './errors.js';
 import { internalRequester } from './internal-request.js';
@@ -57,7 +56,7 @@ export class ParleyClient extends EventEmitter<ClientEvents> {
   readonly #outbox: OutboxQueue;
   readonly #receipts: DeliveryReceipts;
   readonly #resumer: Resumer;
-  readonly #cache: CacheWriter | undefined;
+  readonly #cache: CacheLink | undefined;
   readonly #cacheUser: string | null;
 
   constructor(options: ClientOptions) {
@@ -139,7 +138,12 @@ export class ParleyClient extends EventEmitter<ClientEvents> {
       onOpen: (auth) => this.#queue.run(() => this.#resumer.resume(auth)),
       onError: (error) => this.#error(error),
     });
-    this.#cache = options.cache ? this.#cacheWriter(options.cache, options.cacheDelayMs) : undefined;
+    this.#cache = options.cache?.attach({
+      state: this.#state,
+      cursor: { get: () => this.#resumer.cursor, set: (c) => (this.#resumer.cursor = c) },
+      delayMs: options.cacheDelayMs ?? 250,
+      error: (error) => this.#error(error),
+    });
     this.#resumer = new Resumer({
       state: this.#state,
       outbox: this.#outbox,
@@ -331,16 +335,6 @@ export class ParleyClient extends EventEmitter<ClientEvents> {
     this.emit('push', frame);
     if (this.#state.applyUnordered(frame)) return;
     void this.#queue.run(() => this.#resumer.applyOrdered(frame)).catch((error: unknown) => this.#quiet(error));
-  }
-
-  #cacheWriter(cache: ClientCache, delayMs = 250): CacheWriter {
-    return new CacheWriter({
-      cache,
-      state: this.#state,
-      cursor: { get: () => this.#resumer.cursor, set: (c) => (this.#resumer.cursor = c) },
-      delayMs,
-      error: (error) => this.#error(error),
-    });
   }
 
   #error(error: unknown): void {

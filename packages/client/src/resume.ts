@@ -1,7 +1,7 @@
 import type { AnyResultOf, PushFrame, Receipt, SyncResult, WireOpResults } from '@parley/protocol';
 import type { EventEmitter } from 'eventemitter3';
 import type { ClientEvents } from './client-options.js';
-import type { CacheWriter } from './cache-writer.js';
+import type { CacheLink } from './cache-port.js';
 import type { DeliveryReceipts } from './delivery-receipts.js';
 import { ParleyError, isParleyError } from './errors.js';
 import type { InternalRequest } from './internal-request.js';
@@ -30,7 +30,7 @@ export interface ResumerOptions {
   /** Report a failure that is not a dropped connection. */
   quiet(error: unknown): void;
   /** The offline cache, when there is one: restored before the first sync of a user, told when the user changes. */
-  cache?: CacheWriter;
+  cache?: CacheLink;
   emit: EventEmitter<ClientEvents>['emit'];
 }
 

@@ -3,7 +3,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { createChat, createMemoryStore, type Chat, type ChatOptions } from '@parley/core';
 import { createWsServer, type WsServer } from '@parley/transport-ws';
 import { WebSocket } from 'ws';
-import { createClient, type ClientCache, type ClientOptions, type ParleyClient } from '../src/index.js';
+import { createClient, type AttachableCache, type ClientOptions, type ParleyClient } from '../src/index.js';
 
 /** A real Parley server (in-memory store) on 127.0.0.1, restartable on the same port. */
 export class TestServer {
@@ -70,7 +70,7 @@ export class TestServer {
  * Set by a test file to give every `device()` an offline cache (with `userId`, so it is restored
  * at creation): one per server and device name, kept across clients of that device.
  */
-export const deviceDefaults: { cacheFor?: (key: string) => ClientCache } = {};
+export const deviceDefaults: { cacheFor?: (key: string) => AttachableCache } = {};
 
 /** A client for `device` of `userId` over the real `ws` WebSocket. */
 export function device(server: TestServer, userId: string, name: string, extra: Partial<ClientOptions> = {}): ParleyClient {

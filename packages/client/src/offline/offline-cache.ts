@@ -1,4 +1,5 @@
-import type { CacheChange, CachedConversation, CachedInbox, ClientCache } from '../cache-port.js';
+import type { AttachableCache, CacheChange, CachedConversation, CachedInbox, ClientCache } from '../cache-port.js';
+import { CacheWriter } from './cache-writer.js';
 import { KEYS, decodeConversation, decodeInbox, decodeIndex, encode, type WindowIndex } from './records.js';
 import type { OfflineStorage } from './storage.js';
 
@@ -16,8 +17,8 @@ export interface OfflineCacheOptions {
   namespace?: (userId: string) => string;
 }
 
-/** What {@link createOfflineCache} returns: a {@link ClientCache} that can also tell its size. */
-export interface OfflineCache extends ClientCache {
+/** What {@link createOfflineCache} returns: a {@link ClientCache} for `createClient({ cache })` that can also tell its size. */
+export interface OfflineCache extends ClientCache, AttachableCache {
   /** Bytes saved for `userId` as the budget counts them (inbox and windows). */
   size(userId: string): Promise<number>;
   /** Ids of the conversations whose windows are saved for `userId`. */
@@ -81,7 +82,9 @@ export function createOfflineCache(options: OfflineCacheOptions): OfflineCache {
     return s;
   };
 
-  return {
+  const cache: OfflineCache = {
+    attach: (host) => new CacheWriter({ ...host, cache }),
+
     async load(userId): Promise<CachedInbox | null> {
       await stateOf(userId);
       const inbox = decodeInbox(await storage.get(ns(userId), KEYS.inbox), userId);
@@ -148,4 +151,11 @@ export function createOfflineCache(options: OfflineCacheOptions): OfflineCache {
       return Object.keys((await stateOf(userId)).windows);
     },
   };
+  return cache;
+}
+
+/** Make a {@link ClientCache} of your own usable as `createClient({ cache })`. */
+export function clientCache(implementation: ClientCache): ClientCache & AttachableCache {
+  const cache = { ...implementation, attach: (host: Parameters<AttachableCache['attach']>[0]) => new CacheWriter({ ...host, cache }) };
+  return cache;
 }

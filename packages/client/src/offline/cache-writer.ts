@@ -1,16 +1,9 @@
-import type { CacheChange, CachedConversation, ClientCache } from './cache-port.js';
-import type { LocalState } from './local-state.js';
-import type { ConversationMessages } from './state/messages.js';
+import type { CacheChange, CacheHost, CacheLink, CachedConversation, ClientCache } from '../cache-port.js';
+import type { ConversationMessages } from '../state/messages.js';
 
-/** What {@link CacheWriter} needs from the client. */
-export interface CacheWriterOptions {
+/** What {@link CacheWriter} needs: the cache, and the client it serves. */
+export interface CacheWriterOptions extends CacheHost {
   cache: ClientCache;
-  state: LocalState;
-  /** The resume's sync cursor (read when saving, set when restoring). */
-  cursor: { get(): string | undefined; set(cursor: string): void };
-  /** Delay between a change and its save (changes in between are saved together). */
-  delayMs: number;
-  error(error: unknown): void;
 }
 
 /**
@@ -19,7 +12,7 @@ export interface CacheWriterOptions {
  * `userId` option names the user), a conversation's window when it is opened, and saves what
  * changed a little later, one save at a time.
  */
-export class CacheWriter {
+export class CacheWriter implements CacheLink {
   readonly #o: CacheWriterOptions;
   #restoredFor: string | null = null;
   #inboxDirty = false;
