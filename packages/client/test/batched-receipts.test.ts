@@ -5,25 +5,8 @@
  */
 import { HARD_LIMITS } from '@parley/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
-import { WebSocket } from 'ws';
-import type { ClientOptions, ParleyClient } from '../src/index.js';
-import { TestServer, device, until } from './harness.js';
-
-interface Sent {
-  op: string;
-  params: { receipts?: unknown[] };
-}
-
-/** A `ws` WebSocket that records the requests it sends. */
-function recordingWebSocket(sent: Sent[]): ClientOptions['WebSocket'] {
-  class Recording extends WebSocket {
-    override send(data: string): void {
-      sent.push(JSON.parse(data) as Sent);
-      super.send(data);
-    }
-  }
-  return Recording as unknown as ClientOptions['WebSocket'];
-}
+import type { ParleyClient } from '../src/index.js';
+import { TestServer, device, recordingWebSocket, until, type SentFrame } from './harness.js';
 
 let server: TestServer | null = null;
 const clients: ParleyClient[] = [];
@@ -59,7 +42,7 @@ describe('batched delivery receipts', () => {
     await ana.ready();
     for (const id of ids) await ana.open(id);
 
-    const sent: Sent[] = [];
+    const sent: SentFrame[] = [];
     const ben = device(server, 'ben', 'ben', { WebSocket: recordingWebSocket(sent) });
     clients.push(ben);
     await ben.ready();
@@ -68,7 +51,7 @@ describe('batched delivery receipts', () => {
     await new Promise((r) => setTimeout(r, 200));
     const receiptRequests = sent.filter((f) => f.op.startsWith('markDelivered'));
     expect(receiptRequests.map((f) => f.op)).toEqual(['markDeliveredMany']);
-    expect(receiptRequests[0]!.params.receipts).toHaveLength(12);
+    expect(receiptRequests[0]!.params!.receipts).toHaveLength(12);
     // ben's own inbox took the returned receipts; ana's held messages show them as delivered
     await until(() => expect(ben.inbox.getSnapshot().items.map((e) => e.member.deliveredSeq).sort()).toEqual([...want].sort()));
     await until(() => {
@@ -81,13 +64,13 @@ describe('batched delivery receipts', () => {
     await server.start();
     const count = HARD_LIMITS.receiptsPerRequest + 20;
     const ids = await groupsWithNews(server, count);
-    const sent: Sent[] = [];
+    const sent: SentFrame[] = [];
     const ben = device(server, 'ben', 'ben', { WebSocket: recordingWebSocket(sent) });
     clients.push(ben);
     await ben.ready();
     const want = await lastSeqs(server, ids);
     await until(async () => expect(await deliveredOf(server!, ids)).toEqual(want), 15_000);
-    const batches = sent.filter((f) => f.op === 'markDeliveredMany').map((f) => f.params.receipts!.length);
+    const batches = sent.filter((f) => f.op === 'markDeliveredMany').map((f) => f.params!.receipts!.length);
     expect(sent.filter((f) => f.op === 'markDelivered')).toEqual([]);
     expect(Math.max(...batches)).toBeLessThanOrEqual(HARD_LIMITS.receiptsPerRequest);
     expect(batches.reduce((a, b) => a + b, 0)).toBe(count);
@@ -99,7 +82,7 @@ describe('batched delivery receipts', () => {
     server = new TestServer();
     await server.start();
     const [id] = await groupsWithNews(server, 1);
-    const sent: Sent[] = [];
+    const sent: SentFrame[] = [];
     const ben = device(server, 'ben', 'ben', { WebSocket: recordingWebSocket(sent) });
     clients.push(ben);
     await ben.ready();

@@ -3,61 +3,30 @@
  * down shows the cached inbox and conversation at once; back online it converges; sign-out
  * leaves nothing of the user in IndexedDB.
  */
-import { existsSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { browserPage, browserTestsRun } from './browser-page.js';
 import { TestServer, serverMessages } from './harness.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const haveChromium = existsSync(CHROMIUM);
-const inCi = process.env.CI === 'true';
-if (!haveChromium && !inCi) console.warn(`[browser offline test skipped] ${CHROMIUM} not found; install it with: apt-get install -y chromium`);
-
-describe.skipIf(!haveChromium && !inCi)('offline cache in Chromium (real IndexedDB)', () => {
+describe.skipIf(!browserTestsRun)('offline cache in Chromium (real IndexedDB)', () => {
   let server: TestServer;
-  let page: Server;
   let pageUrl = '';
   let browser: import('playwright-core').Browser | undefined;
+  let closePage: (() => Promise<void>) | undefined;
 
   beforeAll(async () => {
-    if (!haveChromium) throw new Error(`CI: ${CHROMIUM} is required for the browser test (apt-get install -y chromium)`);
-    const src = (p: string) => fileURLToPath(new URL(p, import.meta.url));
-    const bundle = await build({
-      stdin: { contents: `export * from ${JSON.stringify(src('../src/index.ts'))}; export * as offline from ${JSON.stringify(src('../src/offline/index.ts'))};`, resolveDir: src('.'), loader: 'ts' },
-      bundle: true,
-      format: 'iife',
-      globalName: 'Parley',
-      platform: 'browser',
-      target: 'es2022',
-      conditions: ['@parley/source'],
-      write: false,
-      logLevel: 'silent',
-    });
-    const js = bundle.outputFiles[0]!.text;
-    page = createServer((req, res) => {
-      if (req.url === '/client.js') res.writeHead(200, { 'content-type': 'text/javascript' }).end(js);
-      else res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>parley</title><script src="/client.js"></script>');
-    });
-    await new Promise<void>((r) => page.listen(0, '127.0.0.1', () => r()));
-    pageUrl = `http://127.0.0.1:${(page.address() as AddressInfo).port}/`;
+    const src = (p: string) => JSON.stringify(fileURLToPath(new URL(p, import.meta.url)));
+    const page = await browserPage({ contents: `export * from ${src('../src/index.ts')}; export * as offline from ${src('../src/offline/index.ts')};`, resolveDir: fileURLToPath(new URL('.', import.meta.url)) });
+    ({ url: pageUrl, browser, close: closePage } = page);
     server = new TestServer();
     await server.start();
     for (const id of ['ana', 'ben']) await server.chat.upsertUser({ id, displayName: id });
     server.tokens.set('browser-ana', 'ana');
-    const { chromium } = await import('playwright-core');
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-    });
   });
 
   afterAll(async () => {
-    await browser?.close();
+    await closePage?.();
     await server?.stop();
-    await new Promise((r) => page?.close(r));
   });
 
   it('reload offline: cached inbox and messages at once; online again: converges; sign-out empties IndexedDB', async () => {

@@ -88,6 +88,23 @@ export function device(server: TestServer, userId: string, name: string, extra: 
   });
 }
 
+/** A request frame as a client sent it. */
+export interface SentFrame {
+  op: string;
+  params?: Record<string, unknown> & { receipts?: unknown[] };
+}
+
+/** A `ws` WebSocket that records every request frame it sends. */
+export function recordingWebSocket(sent: SentFrame[]): ClientOptions['WebSocket'] {
+  class Recording extends WebSocket {
+    override send(data: string): void {
+      sent.push(JSON.parse(data) as SentFrame);
+      super.send(data);
+    }
+  }
+  return Recording as unknown as ClientOptions['WebSocket'];
+}
+
 /** Poll until `check` stops throwing (or returns true); rethrow its last error on timeout. */
 export async function until(check: () => unknown, timeoutMs = 8000): Promise<void> {
   const deadline = Date.now() + timeoutMs;

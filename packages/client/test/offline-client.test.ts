@@ -5,26 +5,10 @@
  * written, or from an older schema version. Per user, cleared on sign-out.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { WebSocket } from 'ws';
 import type { ClientOptions, ParleyClient } from '../src/index.js';
 import { CACHE_SCHEMA_VERSION, createOfflineCache, memoryCacheStorage, type OfflineStorage } from '../src/offline/index.js';
 import { differences } from '../../../tests/support/convergence.js';
-import { TestServer, converged, device, heldInbox, heldMessages, serverInbox, serverMessages, until } from './harness.js';
-
-interface Sent {
-  op: string;
-  params?: Record<string, unknown>;
-}
-
-function recordingWebSocket(sent: Sent[]): ClientOptions['WebSocket'] {
-  class Recording extends WebSocket {
-    override send(data: string): void {
-      sent.push(JSON.parse(data) as Sent);
-      super.send(data);
-    }
-  }
-  return Recording as unknown as ClientOptions['WebSocket'];
-}
+import { TestServer, converged, device, heldInbox, heldMessages, recordingWebSocket, serverInbox, serverMessages, until, type SentFrame } from './harness.js';
 
 const DAY = 24 * 3600 * 1000;
 const WINDOW = 20;
@@ -85,7 +69,7 @@ async function whileAway(s: TestServer, ids: string[]) {
 
 /** Back online: converge, and tell what the resume asked the server for. */
 async function backOnline(s: TestServer, ids: string[], storage: OfflineStorage) {
-  const sent: Sent[] = [];
+  const sent: SentFrame[] = [];
   const ana = anaDevice(s, storage, { WebSocket: recordingWebSocket(sent) });
   for (const id of ids) void ana.open(id);
   await ana.ready();
