@@ -168,7 +168,11 @@ export class ParleyClient extends EventEmitter<ClientEvents> {
     return this.#conn.state;
   }
 
-  /** The authenticated user, once known. */
+  /**
+   * The authenticated user, once known. With a `cache` and the `userId` option, that user from the
+   * moment their cached state is shown (before authentication); a different authenticated user
+   * replaces it, and everything restored for the first one is dropped.
+   */
   get userId(): string | null {
     return this.#state.me;
   }
