@@ -1,6 +1,6 @@
 /**
  * `npm run bench` (quick) / `npm run bench:full`: Parley beside its baselines in one run.
- * Flags: `--quick` | `--full`, `--write` (quick results are written only with it), `--only=storage,pglite,mongo,realtime,e2e,client,bundles`,
+ * Flags: `--quick` | `--full`, `--write` (quick results are written only with it), `--only=storage,pglite,mongo,realtime,e2e,client,bundles,offline`,
  * `--mongo=congodb` (the MongoDB section on in-process CongoDB, no figures), `--realtime-pg=postgres|pglite|none`.
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
@@ -9,6 +9,7 @@ import path from 'node:path';
 import { hasExports } from './available.js';
 import { bundlesSection } from './bundles/section.js';
 import { clientSection } from './client/section.js';
+import { offlineSection } from './offline/section.js';
 import { machineInfo } from './machine.js';
 import { parseOptions } from './options.js';
 import { CONGO_PLAN, modePlan } from './plan.js';
@@ -101,6 +102,10 @@ async function main(): Promise<void> {
     run.sections.push(bundles);
     for (const t of bundles.tables) log(table(t));
   }
+  if (options.sections.has('offline')) {
+    log('client offline cache…');
+    run.sections.push(await offlineSection(plan.offline, log));
+  }
   for (const s of run.sections) {
     for (const t of s.targets) log(`  ${t.verdict.padEnd(4)} ${s.title}: ${t.what} — ${t.ratio === null ? 'n/a' : `${Math.round(t.ratio * 100) / 100}x`} (goal ${t.goalText})`);
     if (s.skipped) log(`  SKIP ${s.title}: ${s.skipped}`);
@@ -109,6 +114,7 @@ async function main(): Promise<void> {
   log('');
   // The end-to-end tables are what the issue-14 figures are read from: print them whole.
   for (const t of run.sections.find((s) => s.id === 'e2e')?.tables ?? []) log(table(t));
+  for (const t of run.sections.find((s) => s.id === 'offline')?.tables ?? []) log(table(t));
   log(summaryMarkdown(run));
   if (options.write) {
     const dir = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'results');
@@ -120,7 +126,7 @@ async function main(): Promise<void> {
       if (previous) {
         const fresh = new Set(run.sections.map((s) => s.id));
         run.sections = [...previous.sections.filter((s) => !fresh.has(s.id)), ...run.sections];
-        const order = ['pg', 'pglite', 'mongo', 'realtime', 'e2e', 'client', 'bundles'];
+        const order = ['pg', 'pglite', 'mongo', 'realtime', 'e2e', 'client', 'bundles', 'offline'];
         run.sections.sort((a, b) => order.indexOf(a.id) - order.indexOf(b.id));
         run.machine = { ...previous.machine, ...machine, postgres: machine.postgres ?? previous.machine.postgres, pglite: machine.pglite ?? previous.machine.pglite, mongodb: machine.mongodb ?? previous.machine.mongodb };
       }

@@ -9,6 +9,7 @@ import { MongoClient } from 'mongodb';
 import pg from 'pg';
 import { WebSocket } from 'ws';
 import { createClient, isParleyError, type ParleyClient } from '@parley/client';
+import { createOfflineCache, memoryCacheStorage } from '@parley/client/offline';
 import { createChat, createMemoryStore, isChatError, type Chat, type ChatStore } from '@parley/core';
 import { runStoreConformance } from '@parley/core/testing';
 import type { ConversationEvent, Message } from '@parley/protocol';
@@ -34,6 +35,11 @@ export function client(url: string): ParleyClient {
   c.on('state', () => undefined);
   c.off('state');
   return c;
+}
+
+export function offlineClient(url: string): ParleyClient {
+  // the subpath's cache is accepted by the main entry's client under every resolution
+  return createClient({ url, token: 't', WebSocket, window: null, userId: 'u', cache: createOfflineCache({ storage: memoryCacheStorage() }) });
 }
 
 export function stores(): ChatStore[] {

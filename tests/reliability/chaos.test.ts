@@ -3,7 +3,8 @@
  * conversations, groups of up to 80 members and a channel, with edits, deletes, reactions and
  * read/delivered receipts, while the test drops server-side sockets, restarts the WebSocket
  * server, terminates the store's Postgres backends and delays/stalls frames through a TCP proxy.
- * Afterwards every device must hold exactly what the database holds.
+ * Afterwards every device must hold exactly what the database holds, and the devices that kept an
+ * offline cache through it restart from that cache and hold exactly that again.
  *
  * Replay a run: CHAOS_SEED=<seed printed at the start> npx vitest run tests/reliability/chaos.test.ts
  * (the seed fixes the population, every client's choices and the fault schedule; timing still varies).
@@ -13,6 +14,7 @@
  */
 import { createChat, type Chat } from '@parley/core';
 import { createClient, isParleyError, type ClientOptions, type ParleyClient } from '@parley/client';
+import { createOfflineCache, memoryCacheStorage, type OfflineCache } from '@parley/client/offline';
 import type { Message } from '@parley/protocol';
 import { createPostgresStore, migrate } from '@parley/storage-postgres';
 import { Kysely, PostgresDialect, sql } from 'kysely';
@@ -42,6 +44,8 @@ interface Device extends DeviceUnderTest {
   /** Messages this device sent that the server acknowledged, by clientId. */
   acked: Map<string, Message>;
   failedSends: number;
+  /** Every fifth device keeps an offline cache through the chaos, and restarts from it at the end. */
+  cache?: OfflineCache;
 }
 
 describe.skipIf(!available)(`chaos (seed ${SEED})`, () => {
@@ -107,27 +111,13 @@ describe.skipIf(!available)(`chaos (seed ${SEED})`, () => {
       conversations.set(d.id, { kind: 'direct', members: [a, b], weight: 3 });
     }
 
-    const url = `ws://127.0.0.1:${proxy.port}/parley`;
     for (const userId of users) {
       for (let k = 0; k < deviceCount.get(userId)!; k++) {
         const name = `${userId}/d${k}`;
-        const client = createClient({
-          url,
-          token: host.token(userId),
-          WebSocket: WebSocket as unknown as ClientOptions['WebSocket'],
-          window: null,
-          reconnect: { baseMs: 100, capMs: 1500, stableAfterMs: 5000, penaltyMs: 3000 },
-          maxSendAttempts: 10_000,
-          messageWindow: 5000,
-          requestTimeoutMs: 5000,
-          pingIntervalMs: 5000,
-          // receipts are driven explicitly below: automatic delivered-acks from ~100 devices on every
-          // message of an 80-member group would make the receipt fan-out quadratic
-          autoDeliver: false,
-          random,
-        });
+        const cache = devices.length % 5 === 0 ? createOfflineCache({ storage: memoryCacheStorage() }) : undefined;
+        const client = deviceClient(userId, cache);
         const held = [...conversations].filter(([, c]) => c.members.includes(userId)).map(([id]) => id);
-        devices.push({ name, userId, client, held, random: seeded(SEED ^ (devices.length * 2654435761)), acked: new Map(), failedSends: 0 });
+        devices.push({ name, userId, client, held, random: seeded(SEED ^ (devices.length * 2654435761)), acked: new Map(), failedSends: 0, ...(cache ? { cache } : {}) });
       }
     }
     await Promise.all(
@@ -151,6 +141,24 @@ describe.skipIf(!available)(`chaos (seed ${SEED})`, () => {
     await db.destroy();
     await admin.end();
   });
+
+  const deviceClient = (userId: string, cache?: OfflineCache): ParleyClient =>
+    createClient({
+      url: `ws://127.0.0.1:${proxy.port}/parley`,
+      token: host.token(userId),
+      WebSocket: WebSocket as unknown as ClientOptions['WebSocket'],
+      window: null,
+      reconnect: { baseMs: 100, capMs: 1500, stableAfterMs: 5000, penaltyMs: 3000 },
+      maxSendAttempts: 10_000,
+      messageWindow: 5000,
+      requestTimeoutMs: 5000,
+      pingIntervalMs: 5000,
+      // receipts are driven explicitly below: automatic delivered-acks from ~100 devices on every
+      // message of an 80-member group would make the receipt fan-out quadratic
+      autoDeliver: false,
+      random,
+      ...(cache ? { cache, userId } : {}),
+    });
 
   const noteError = (error: unknown) => {
     const code = isParleyError(error) ? error.code : 'non-parley';
@@ -337,5 +345,21 @@ describe.skipIf(!available)(`chaos (seed ${SEED})`, () => {
     expect(faults.serverRestarts, context).toBeGreaterThan(0);
     expect(faults.backendsTerminated, context).toBeGreaterThan(0);
     expect(proxy.stats.stalls, context).toBeGreaterThan(0);
+
+    // the devices with a cache restart from what it saved through the chaos, and equal the database again
+    const cached = devices.filter((d) => d.cache);
+    expect(cached.length).toBeGreaterThan(0);
+    for (const d of cached) {
+      await d.client.flushCache();
+      d.client.close();
+      d.client = deviceClient(d.userId, d.cache);
+      for (const id of d.held) void d.client.open(id);
+    }
+    let restarted: string[] = [];
+    for (const restartBy = Date.now() + 30_000; ; await sleep(500)) {
+      restarted = (await Promise.all(cached.map((d) => (d.client.state === 'ready' ? differences(chat, d) : [`${d.name}: ${d.client.state}`])))).flat();
+      if (restarted.length === 0 || Date.now() > restartBy) break;
+    }
+    expect(restarted.slice(0, 20), `devices restarted from their offline caches differ from the database; ${context}`).toEqual([]);
   });
 });

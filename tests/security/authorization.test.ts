@@ -106,6 +106,7 @@ const CASES: Case[] = [
   { op: 'history', ...conv(), outcome: ifEver },
   { op: 'markDelivered', ...conv((s) => ({ seq: s.otherSeq })), outcome: ifEver },
   { op: 'markRead', ...conv((s) => ({ seq: s.otherSeq })), outcome: ifEver },
+  { op: 'markDeliveredMany', params: (s) => ({ receipts: [{ conversationId: s.conversationId, seq: s.otherSeq }] }), outcome: () => 'ok' },
   { op: 'receipts', ...conv(), outcome: ifCurrent },
   { op: 'search', label: 'search in a conversation', ...conv(() => ({ query: 'hello' })), outcome: ifEver },
   { op: 'hidden', ...conv(), outcome: ifEver },

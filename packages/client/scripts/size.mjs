@@ -31,6 +31,7 @@ async function measure(name, contents, resolveDir) {
 let zodLeak = false;
 const rows = [
   await measure('@parley/client', "export * from './src/index.ts';", `${here}/..`),
+  await measure('+ /offline', "export * from './src/index.ts'; export * from './src/offline/index.ts';", `${here}/..`),
   await measure('socket.io-client', "export { io } from 'socket.io-client';", `${here}/..`),
 ];
 if (process.argv.includes('--json')) console.log(JSON.stringify(rows));

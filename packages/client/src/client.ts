@@ -1,150 +1,27 @@
-import type {
-  AnyParamsOf,
-  AnyResultOf,
-  Contact,
-  ConversationEvent,
-  Member,
-  Message,
-  Presence,
-  PushFrame,
-  Receipt,
-  SyncResult,
-  WireOpResults,
-} from '@parley/protocol';
+import type { AnyParamsOf, AnyResultOf, Contact, Message, PushFrame, Receipt } from '@parley/protocol';
 // The named export: under NodeNext the default import of this CommonJS package is its module object.
 import { EventEmitter } from 'eventemitter3';
-import { resolveBackoff, type BackoffOptions } from './backoff.js';
+import { resolveBackoff } from './backoff.js';
+import type { ClientEvents, ClientOptions, ConnectionSnapshot, SendHandle, SendInput } from './client-options.js';
 import { Connection, type ConnectionState, type StateDetail } from './connection.js';
+import type { CacheLink } from './cache-port.js';
+import { DeliveryReceipts } from './delivery-receipts.js';
 import { ParleyError, isParleyError } from './errors.js';
+import { internalRequester } from './internal-request.js';
+import { LocalState } from './local-state.js';
 import { OP_NAMES, type Api, type ClientOpName, type RequestOptions } from './ops.js';
-import { memoryOutbox, type OutboxItem, type OutboxStorage, type SendParams } from './outbox.js';
+import { memoryOutbox, type OutboxItem } from './outbox.js';
 import { OutboxQueue } from './outbox-queue.js';
-import { TypingState, type PresenceSnapshot } from './state/ephemeral.js';
-import { InboxState, type InboxSnapshot } from './state/inbox.js';
-import { ConversationMessages, MessagesSnapshotBuilder, type MessagesSnapshot } from './state/messages.js';
-import { Cell, type View } from './state/view.js';
+import { HISTORY_MAX, Resumer } from './resume.js';
+import { SerialQueue } from './serial-queue.js';
+import type { PresenceSnapshot } from './state/ephemeral.js';
+import type { InboxSnapshot } from './state/inbox.js';
+import type { MessagesSnapshot } from './state/messages.js';
+import type { View } from './state/view.js';
 import type { WebSocketConstructor, WindowLike } from './transport.js';
 import { randomId } from './uuid.js';
 
-/** Options of {@link createClient}. Only `url` and a token source are required. */
-export interface ClientOptions {
-  /** WebSocket URL of the Parley server, e.g. `wss://chat.example.com/parley`. Never put the token in it. */
-  url: string;
-  /** A bearer token for the host app's `authenticate` hook. Give this or `getToken`. */
-  token?: string;
-  /**
-   * Called for a token before the first connect when `token` is absent, and again whenever the
-   * server rejects the current one (close 4001, 4003). Without it a rejected token stops the client
-   * in the `auth_failed` state.
-   */
-  getToken?: () => string | Promise<string>;
-  /** The WebSocket class. Default: `globalThis.WebSocket` (browsers, Node >= 22). In Node 20 pass `WebSocket` from `ws`. */
-  WebSocket?: WebSocketConstructor;
-  /** Where unacknowledged messages survive restarts, per user. Default: {@link memoryOutbox}. */
-  storage?: OutboxStorage;
-  /**
-   * The user this client is for, when the app knows it before connecting (it usually does: it
-   * got the token for them). With it, that user's saved outbox is loaded at once and messages
-   * sent before the first connection are saved. Without it, messages sent before the first
-   * authentication are held in memory only and belong to the user of that authentication.
-   * Either way a message is only ever sent as the user who wrote it.
-   */
-  userId?: string;
-  /** For online/offline awareness: the browser `window` (the default when it exists); `null` disables it. */
-  window?: WindowLike | null;
-  /** Reconnect backoff (exponential, full jitter). */
-  reconnect?: BackoffOptions;
-  /** Reply timeout of every request in ms. Default 15 000. */
-  requestTimeoutMs?: number;
-  /** Application-level ping interval in ms to notice dead sockets; 0 disables. Default 25 000. */
-  pingIntervalMs?: number;
-  /** Messages kept per conversation (the newest ones); older pages load on demand. Default 200. */
-  messageWindow?: number;
-  /** Page size of history reads. Default 50 (at most 200). */
-  pageSize?: number;
-  /**
-   * Failures with an uncertain outcome (`INTERNAL`, an unknown error) before a message becomes
-   * `failed`. Transient failures (`UNAVAILABLE`, `TIMEOUT`, `DISCONNECTED`, `RATE_LIMITED`, any
-   * error with `retryAfterMs`) never count; permanent ones (`INVALID`, `FORBIDDEN`, `NOT_FOUND`,
-   * `CONFLICT`, `TOO_LARGE`) fail the message at once. Default 5.
-   */
-  maxSendAttempts?: number;
-  /** Backoff between send retries after a failure (full jitter). Default `{ baseMs: 250, capMs: 8000 }`. */
-  sendRetry?: Pick<BackoffOptions, 'baseMs' | 'capMs'>;
-  /**
-   * Tell the server when messages from others reached this device (`markDelivered`), however they
-   * arrived: as pushes, through a sync (the inbox row's last message), `open()` or a resume. One
-   * request per conversation and newer seq. Default true.
-   */
-  autoDeliver?: boolean;
-  /** Connect at once. Default true; with false call `client.connect()`. */
-  autoConnect?: boolean;
-  /** Random source for the backoff jitter (tests). */
-  random?: () => number;
-}
-
-/** A state view change: which view, and for per-conversation views which conversation. */
-export interface ViewChange {
-  view: 'inbox' | 'messages' | 'typing' | 'presence' | 'contacts' | 'outbox' | 'connection';
-  conversationId?: string;
-}
-
-/** Snapshot of the connection view. */
-export interface ConnectionSnapshot {
-  state: ConnectionState;
-  detail: StateDetail;
-  /** The authenticated user, once known. */
-  userId: string | null;
-}
-
-type Push<E extends PushFrame['ev']> = Extract<PushFrame, { ev: E }>;
-
-/** Events of a {@link ParleyClient} (eventemitter3; `client.on('event', fn)`). */
-export interface ClientEvents {
-  /** The connection state changed. */
-  state: (state: ConnectionState, detail: StateDetail) => void;
-  /** Connected, authenticated and caught up. */
-  ready: (userId: string) => void;
-  /** Every push frame as received. */
-  push: (frame: PushFrame) => void;
-  /** A conversation event the client had not seen before (pushed or fetched while catching up), once per (conversationId, seq). */
-  event: (event: ConversationEvent) => void;
-  /** A member's watermarks moved. */
-  receipt: (receipt: Receipt) => void;
-  /** Someone started or stopped typing. */
-  typing: (frame: Push<'typing'>) => void;
-  /** A user's presence changed. */
-  presence: (presence: Presence) => void;
-  /** A call-signalling payload from another participant. */
-  signal: (frame: Push<'signal'>) => void;
-  /** A contact changed on another device. */
-  contact: (frame: Push<'contact'>) => void;
-  /** The user's own membership settings changed on another device. */
-  member: (member: Member) => void;
-  /** A message was hidden for this user on another device. */
-  hidden: (frame: Push<'hidden'>) => void;
-  /** The server asked for a resume; the client runs it. */
-  resume: (frame: Push<'resume'>) => void;
-  /** A state view changed. */
-  change: (change: ViewChange) => void;
-  /** A non-fatal failure (a failed resume step, a storage error). The client keeps going. */
-  error: (error: unknown) => void;
-}
-
-/** Input of {@link ParleyClient.send}: the `send` parameters; `clientId` is generated when absent. */
-export type SendInput = Omit<SendParams, 'clientId'> & { clientId?: string };
-
-/** What {@link ParleyClient.send} returns at once. */
-export interface SendHandle {
-  /** The idempotency key; the pending message's `key`. */
-  clientId: string;
-  /** Resolves with the server's message on the ack; rejects with a {@link ParleyError} when the message fails. */
-  message: Promise<Message>;
-}
-
-const HISTORY_MAX = 200;
-/** Repair rounds in a row (about 20 s with the backoff) before rows the server does not return are given up on. */
-const MAX_REPAIR_ROUNDS = 10;
+export type { ClientEvents, ClientOptions, ConnectionSnapshot, SendHandle, SendInput, ViewChange } from './client-options.js';
 
 /**
  * The Parley client: one logical connection (reconnecting and resuming by itself), typed
@@ -172,36 +49,15 @@ export class ParleyClient extends EventEmitter<ClientEvents> {
   readonly outbox: View<readonly OutboxItem[]>;
 
   readonly #conn: Connection;
-  readonly #window: number;
   readonly #pageSize: number;
-  readonly #autoDeliver: boolean;
-  #me: string | null = null;
   #detail: StateDetail = {};
-  #cursor: string | undefined;
-  #queue: Promise<unknown> = Promise.resolve();
-  readonly #inboxState = new InboxState();
-  readonly #convs = new Map<string, ConversationMessages>();
-  readonly #msgViews = new Map<string, { cell: Cell<MessagesSnapshot>; builder: MessagesSnapshotBuilder }>();
-  readonly #typingState: TypingState;
-  readonly #typingViews = new Map<string, Cell<readonly string[]>>();
-  readonly #presenceMap = new Map<string, Presence>();
-  readonly #contactMap = new Map<string, Contact>();
+  readonly #queue = new SerialQueue();
+  readonly #state: LocalState;
   readonly #outbox: OutboxQueue;
-  #syncTimer: ReturnType<typeof setTimeout> | undefined;
-  /** Sync rounds in a row that failed or left a conversation behind; spaces out the next one. */
-  #syncRetries = 0;
-  /**
-   * Conversations whose inbox row may not match the server: an event arrived for a conversation
-   * with no row, or after a gap in the row's seqs (its unread count is a guess). A sync round
-   * clears one once the server's row replaced the local one; until then another round follows.
-   */
-  readonly #behind = new Set<string>();
-  /** Loaded conversations whose gap fetch failed: the next sync round catches them up. */
-  readonly #lagging = new Set<string>();
-  readonly #deliverTimers = new Map<string, ReturnType<typeof setTimeout>>();
-  /** Highest seq a `markDelivered` was scheduled or sent for, per conversation (each seq once). */
-  readonly #delivering = new Map<string, number>();
-  readonly #internalTimeoutMs: number;
+  readonly #receipts: DeliveryReceipts;
+  readonly #resumer: Resumer;
+  readonly #cache: CacheLink | undefined;
+  readonly #cacheUser: string | null;
 
   constructor(options: ClientOptions) {
     super();
@@ -213,15 +69,24 @@ export class ParleyClient extends EventEmitter<ClientEvents> {
     }
     const win = options.window === undefined ? (globalThis as { window?: WindowLike }).window : (options.window ?? undefined);
     if (options.userId !== undefined && (typeof options.userId !== 'string' || options.userId === '')) throw new ParleyError('INVALID', 'createClient: userId must be a non-empty string');
-    this.#window = Math.max(1, options.messageWindow ?? 200);
     this.#pageSize = Math.min(HISTORY_MAX, Math.max(1, options.pageSize ?? 50));
-    this.#autoDeliver = options.autoDeliver ?? true;
-    this.#internalTimeoutMs = options.requestTimeoutMs ?? 15_000;
+    const emit: LocalStateEmit = this.emit.bind(this);
 
-    this.connection = new Cell(() => ({ state: this.#conn.state, detail: this.#detail, userId: this.#me }));
-    this.inbox = new Cell(() => this.#inboxState.snapshot(Date.now()));
-    this.presence = new Cell(() => Object.freeze(Object.fromEntries(this.#presenceMap)));
-    this.contacts = new Cell(() => Object.freeze([...this.#contactMap.values()]));
+    this.#state = new LocalState(Math.max(1, options.messageWindow ?? 200), {
+      emit,
+      connection: () => ({ state: this.#conn.state, detail: this.#detail, userId: this.#state.me }),
+      outboxItems: () => this.#outbox.items,
+      behind: (id) => this.#resumer.markBehind(id),
+      resync: () => this.#resumer.scheduleSync(),
+      arrived: (id, seq) => this.#receipts.deliver(id, seq),
+      acked: (message) => this.#acked(message),
+      viewChanged: (view, id) => this.#cache?.changed(view, id),
+    });
+    this.connection = this.#state.connection;
+    this.inbox = this.#state.inbox;
+    this.presence = this.#state.presence;
+    this.contacts = this.#state.contacts;
+    this.outbox = this.#state.outbox;
     this.#outbox = new OutboxQueue({
       storage: options.storage ?? memoryOutbox(),
       owner: options.userId ?? null,
@@ -232,13 +97,18 @@ export class ParleyClient extends EventEmitter<ClientEvents> {
       sender: () => (this.#conn.state === 'ready' ? this.#conn.userId : null),
       acked: (message) => this.#acked(message),
       changed: (ids) => {
-        this.#changed('outbox');
-        for (const id of ids) this.#changed('messages', id);
+        this.#state.changed('outbox');
+        for (const id of ids) this.#state.changed('messages', id);
       },
       error: (error) => this.#error(error),
     });
-    this.outbox = new Cell(() => Object.freeze(this.#outbox.items.slice()));
-    this.#typingState = new TypingState((id) => this.#changed('typing', id));
+    this.#receipts = new DeliveryReceipts({
+      enabled: options.autoDeliver ?? true,
+      state: this.#state,
+      authenticated: () => this.#conn.authenticated,
+      send: (receipts) => (receipts.length === 1 ? this.request('markDelivered', receipts[0]!) : this.request('markDeliveredMany', { receipts: [...receipts] })),
+      quiet: (error) => this.#quiet(error),
+    });
 
     const api: Record<string, unknown> = {};
     for (const op of OP_NAMES) api[op] = (params?: unknown, opts?: RequestOptions) => this.request(op, params as never, opts);
@@ -256,18 +126,39 @@ export class ParleyClient extends EventEmitter<ClientEvents> {
       ...(options.random ? { random: options.random } : {}),
       onState: (state, detail) => {
         this.#detail = detail;
-        this.#changed('connection');
+        this.#state.changed('connection');
         this.emit('state', state, detail);
         if (state === 'ready') {
-          this.emit('ready', this.#me!);
+          this.emit('ready', this.#state.me!);
           this.#outbox.wake();
         }
         if (state === 'auth_failed' || state === 'closed') this.#outbox.stopped(state === 'closed' ? 'CLOSED' : 'AUTH_FAILED', `client ${state}`);
       },
       onPush: (frame) => this.#onPush(frame),
-      onOpen: (auth) => this.#serial(() => this.#resume(auth)),
+      onOpen: (auth) => this.#queue.run(() => this.#resumer.resume(auth)),
       onError: (error) => this.#error(error),
     });
+    this.#cache = options.cache?.attach({
+      state: this.#state,
+      cursor: { get: () => this.#resumer.cursor, set: (c) => (this.#resumer.cursor = c) },
+      delayMs: options.cacheDelayMs ?? 250,
+      error: (error) => this.#error(error),
+    });
+    this.#resumer = new Resumer({
+      state: this.#state,
+      outbox: this.#outbox,
+      receipts: this.#receipts,
+      req: internalRequester(this.#conn, options.requestTimeoutMs ?? 15_000),
+      authenticated: () => this.#conn.authenticated,
+      serial: (job) => this.#queue.run(job),
+      pageSize: this.#pageSize,
+      quiet: (error) => this.#quiet(error),
+      emit,
+      ...(this.#cache ? { cache: this.#cache } : {}),
+    });
+    this.#cacheUser = options.userId ?? null;
+    // the cached inbox shows before the first connection when the app names the user
+    if (this.#cache && options.userId !== undefined) void this.#queue.run(() => this.#cache!.restore(options.userId!));
 
     if (options.autoConnect !== false) this.connect();
   }
@@ -277,9 +168,13 @@ export class ParleyClient extends EventEmitter<ClientEvents> {
     return this.#conn.state;
   }
 
-  /** The authenticated user, once known. */
+  /**
+   * The authenticated user, once known. With a `cache` and the `userId` option, that user from the
+   * moment their cached state is shown (before authentication); a different authenticated user
+   * replaces it, and everything restored for the first one is dropped.
+   */
   get userId(): string | null {
-    return this.#me;
+    return this.#state.me;
   }
 
   /** Start connecting (only needed with `autoConnect: false`). */
@@ -313,50 +208,43 @@ export class ParleyClient extends EventEmitter<ClientEvents> {
    */
   async request<K extends ClientOpName>(op: K, params: AnyParamsOf<K>, options: RequestOptions = {}): Promise<AnyResultOf<K>> {
     const result = await this.#conn.request<AnyResultOf<K>>(op, params, options);
-    this.#absorb(op, result);
+    this.#state.absorb(op, result);
     return result;
   }
 
   /** The messages of a conversation. Call {@link open} to load them. */
   messages(conversationId: string): View<MessagesSnapshot> {
-    let v = this.#msgViews.get(conversationId);
-    if (!v) {
-      const builder = new MessagesSnapshotBuilder();
-      const cell = new Cell(() => builder.build(this.#convs.get(conversationId), conversationId, this.#outbox.items, this.#me));
-      v = { cell, builder };
-      this.#msgViews.set(conversationId, v);
-    }
-    return v.cell;
+    return this.#state.messagesView(conversationId);
   }
 
   /** Users typing in a conversation (not the user themselves); entries expire by themselves. */
   typing(conversationId: string): View<readonly string[]> {
-    let v = this.#typingViews.get(conversationId);
-    if (!v) {
-      v = new Cell(() => Object.freeze(this.#typingState.users(conversationId)));
-      this.#typingViews.set(conversationId, v);
-    }
-    return v;
+    return this.#state.typingView(conversationId);
   }
 
   /**
    * Hold a conversation's messages locally: load the newest page, its members' receipts, and keep
    * it current (pushes, gap fetches, resumes). Resolves when loaded; when offline it resolves at
-   * once and the next resume loads it.
+   * once and the next resume loads it. With an offline `cache` the saved window shows first, and
+   * only what follows it is fetched.
    */
   open(conversationId: string): Promise<void> {
-    if (!this.#convs.has(conversationId)) this.#convs.set(conversationId, new ConversationMessages(conversationId, this.#window));
-    return this.#serial(async () => {
-      const conv = this.#convs.get(conversationId);
-      if (!conv || conv.loaded || !this.#conn.authenticated) return;
-      await this.#refresh(conv, false);
+    this.#state.hold(conversationId);
+    return this.#queue.run(async () => {
+      const conv = this.#state.convs.get(conversationId);
+      if (!conv) return;
+      const restored = (await this.#cache?.restoreConversation(conv)) ?? false;
+      this.#cache?.opened(conversationId);
+      if ((conv.loaded && !restored) || !this.#conn.authenticated) return;
+      // a window from the cache fetches only what follows it (and what was hidden meanwhile)
+      await this.#resumer.refresh(conv, restored);
     }).catch((error: unknown) => this.#quiet(error));
   }
 
   /** Load the page before the oldest message held. Resolves with whether even older ones exist. */
   loadOlder(conversationId: string): Promise<{ hasMore: boolean }> {
-    return this.#serial(async () => {
-      const conv = this.#convs.get(conversationId);
+    return this.#queue.run(async () => {
+      const conv = this.#state.convs.get(conversationId);
       if (!conv || !conv.loaded) throw new ParleyError('INVALID', `loadOlder: open(${JSON.stringify(conversationId)}) first`);
       const before = conv.oldestSeq;
       if (before === undefined && !conv.hasOlder) return { hasMore: false };
@@ -366,14 +254,14 @@ export class ParleyClient extends EventEmitter<ClientEvents> {
         limit: this.#pageSize,
       }, { immediate: this.#conn.authenticated });
       conv.insertOlder(res.events.flatMap((e) => (e.type === 'message' ? [e.message] : [])), res.hasMore);
-      this.#changed('messages', conversationId);
+      this.#state.changed('messages', conversationId);
       return { hasMore: res.hasMore };
     });
   }
 
   /** Stop holding a conversation's messages (frees memory; the view empties). */
   release(conversationId: string): void {
-    if (this.#convs.delete(conversationId)) this.#changed('messages', conversationId);
+    if (this.#state.convs.delete(conversationId)) this.#state.changed('messages', conversationId);
   }
 
   /**
@@ -408,13 +296,22 @@ export class ParleyClient extends EventEmitter<ClientEvents> {
    */
   async signOut(options: { discardOutbox?: boolean } = {}): Promise<void> {
     const settled = this.#outbox.signOut(options.discardOutbox === true);
+    const cleared = this.#cache?.clear(this.#state.me ?? this.#cacheUser);
     this.close();
-    await settled;
+    await Promise.all([settled, cleared]);
+  }
+
+  /**
+   * Resolves when every change so far is saved to the offline cache (at once without one). The
+   * client saves by itself shortly after each change; call this before the page or process goes away.
+   */
+  flushCache(): Promise<void> {
+    return this.#cache?.flush() ?? Promise.resolve();
   }
 
   /** Move the read watermark to `seq` (default: the conversation's last seq). Unread counts follow. */
   async markRead(conversationId: string, seq?: number): Promise<Receipt> {
-    const target = seq ?? this.#inboxState.get(conversationId)?.conversation.lastSeq ?? this.#convs.get(conversationId)?.appliedSeq ?? 0;
+    const target = seq ?? this.#state.inboxRows.get(conversationId)?.conversation.lastSeq ?? this.#state.convs.get(conversationId)?.appliedSeq ?? 0;
     return this.request('markRead', { conversationId, seq: Math.max(1, target) });
   }
 
@@ -428,21 +325,20 @@ export class ParleyClient extends EventEmitter<ClientEvents> {
    * (those written before the client knew its user are lost: they were only in memory).
    */
   close(): void {
-    clearTimeout(this.#syncTimer);
+    this.#resumer.close();
     this.#outbox.close();
-    for (const t of this.#deliverTimers.values()) clearTimeout(t);
-    this.#deliverTimers.clear();
-    this.#delivering.clear();
-    this.#typingState.clear();
+    this.#receipts.close();
+    void this.#cache?.close();
+    this.#state.typingState.clear();
     this.#conn.close();
   }
 
-  // ---------------------------------------------------------------- internals
+  // ---------------------------------------------------------------- wiring
 
-  #serial<T>(job: () => Promise<T>): Promise<T> {
-    const run = this.#queue.then(job);
-    this.#queue = run.catch(() => {});
-    return run;
+  #onPush(frame: PushFrame): void {
+    this.emit('push', frame);
+    if (this.#state.applyUnordered(frame)) return;
+    void this.#queue.run(() => this.#resumer.applyOrdered(frame)).catch((error: unknown) => this.#quiet(error));
   }
 
   #error(error: unknown): void {
@@ -455,382 +351,14 @@ export class ParleyClient extends EventEmitter<ClientEvents> {
     this.#error(error);
   }
 
-  #changed(view: ViewChange['view'], conversationId?: string): void {
-    const cell =
-      view === 'messages' ? this.#msgViews.get(conversationId!)?.cell
-      : view === 'typing' ? this.#typingViews.get(conversationId!)
-      : view === 'inbox' ? this.inbox
-      : view === 'presence' ? this.presence
-      : view === 'contacts' ? this.contacts
-      : view === 'outbox' ? this.outbox
-      : this.connection;
-    (cell as Cell<unknown> | undefined)?.invalidate();
-    this.emit('change', conversationId === undefined ? { view } : { view, conversationId });
-  }
-
-  /**
-   * Internal requests (resume, gap fetches, syncs): sent while resuming; waits and retries when rate
-   * limited or told to come back (`retryAfterMs`). They run while holding the ordered queue, so the whole call, retries included, is
-   * bounded by the request timeout: a TIMEOUT fails the step, and the repair round retries it.
-   */
-  async #req<R>(op: ClientOpName, params: unknown): Promise<R> {
-    const deadline = Date.now() + this.#internalTimeoutMs;
-    for (let attempt = 0; ; attempt++) {
-      const left = deadline - Date.now();
-      if (left <= 0) throw new ParleyError('TIMEOUT', `${op}: no reply within ${this.#internalTimeoutMs} ms`);
-      try {
-        return await this.#conn.request<R>(op, params, { immediate: true, timeoutMs: left });
-      } catch (error) {
-        if (!isParleyError(error) || (error.code !== 'RATE_LIMITED' && error.retryAfterMs === undefined) || attempt >= 5) throw error;
-        const wait = error.retryAfterMs ?? 250 * 2 ** attempt;
-        if (wait >= deadline - Date.now()) throw error;
-        await new Promise((r) => setTimeout(r, wait));
-      }
-    }
-  }
-
-  #absorb(op: ClientOpName, result: unknown): void {
-    if (op === 'presence') for (const p of result as Presence[]) this.#setPresence(p);
-    else if (op === 'markRead' || op === 'markDelivered') this.#applyReceipt(result as Receipt);
-    else if (op === 'receipts') for (const r of result as Receipt[]) this.#applyReceipt(r);
-    else if (op === 'listContacts') this.#setContacts(result as Contact[], true);
-  }
-
-  #setPresence(p: Presence): void {
-    this.#presenceMap.set(p.userId, p);
-    this.#changed('presence');
-  }
-
-  #setContacts(contacts: readonly Contact[], reset: boolean): void {
-    if (reset) this.#contactMap.clear();
-    for (const c of contacts) this.#contactMap.set(c.userId, c);
-    if (reset || contacts.length > 0) this.#changed('contacts');
-  }
-
-  #onPush(frame: PushFrame): void {
-    this.emit('push', frame);
-    switch (frame.ev) {
-      case 'typing':
-        if (frame.userId !== this.#me) this.#typingState.set(frame.conversationId, frame.userId, frame.typing, frame.expiresInMs);
-        this.emit('typing', frame);
-        return;
-      case 'presence':
-        this.#setPresence(frame.presence);
-        this.emit('presence', frame.presence);
-        return;
-      case 'signal':
-        this.emit('signal', frame);
-        return;
-      case 'contact':
-        if (frame.removed) {
-          if (this.#contactMap.delete(frame.contact.userId)) this.#changed('contacts');
-        } else this.#setContacts([frame.contact], false);
-        this.emit('contact', frame);
-        return;
-      default:
-        void this.#serial(() => this.#onOrderedPush(frame)).catch((error: unknown) => this.#quiet(error));
-    }
-  }
-
-  /** Pushes that must be applied in order with resumes and gap fetches. */
-  async #onOrderedPush(frame: PushFrame): Promise<void> {
-    switch (frame.ev) {
-      case 'event': {
-        const event = frame.event;
-        const conv = this.#convs.get(event.conversationId);
-        if (conv?.loaded && event.seq > conv.appliedSeq + 1) {
-          try {
-            await this.#catchUp(conv);
-          } catch (error) {
-            // the held messages must stay contiguous: leave this event to the repair round's gap fetch
-            this.#lagging.add(conv.conversationId);
-            this.#markBehind(event.conversationId);
-            throw error;
-          }
-        }
-        this.#applyEvent(event);
-        return;
-      }
-      case 'receipt':
-        this.#applyReceipt(frame.receipt);
-        this.emit('receipt', frame.receipt);
-        return;
-      case 'member':
-        if (this.#inboxState.applyMember(frame.member)) this.#changed('inbox');
-        this.emit('member', frame.member);
-        return;
-      case 'hidden': {
-        const conv = this.#convs.get(frame.conversationId);
-        if (conv?.remove(frame.seq)) this.#changed('messages', frame.conversationId);
-        this.emit('hidden', frame);
-        return;
-      }
-      case 'resume':
-        this.emit('resume', frame);
-        if (this.#conn.authenticated) await this.#catchUpAll(true);
-        return;
-      default:
-        return;
-    }
-  }
-
-  /**
-   * Apply one conversation event to the inbox and the held messages, deduplicated by (conversationId, seq).
-   * An event the inbox row cannot take in order (no row yet, or a gap before it) marks the row as
-   * behind; the sync round that follows brings it to the server's.
-   */
-  #applyEvent(event: ConversationEvent): void {
-    const me = this.#me ?? '';
-    const entry = this.#inboxState.get(event.conversationId);
-    if (!entry || event.seq > entry.conversation.lastSeq + 1) this.#markBehind(event.conversationId);
-    const inbox = this.#inboxState.applyEvent(event, me);
-    if (inbox === 'applied') this.#changed('inbox');
-    let fresh = inbox !== 'duplicate';
-    const conv = this.#convs.get(event.conversationId);
-    if (conv?.loaded) {
-      if (event.seq > conv.appliedSeq) {
-        conv.apply(event);
-        conv.appliedSeq = event.seq;
-        this.#changed('messages', event.conversationId);
-        fresh = true;
-      } else fresh = false;
-    }
-    if (event.type === 'message') {
-      const m = event.message;
-      if (m.senderId === me && m.clientId !== null) this.#acked(m);
-      else {
-        this.#typingState.stop(m.conversationId, m.senderId);
-        if (fresh) this.#deliver(m.conversationId, m.seq);
-      }
-    }
-    if (fresh) this.emit('event', event);
-  }
-
-  #applyReceipt(receipt: Receipt): void {
-    const conv = this.#convs.get(receipt.conversationId);
-    if (conv?.applyReceipt(receipt)) this.#changed('messages', receipt.conversationId);
-    if (receipt.userId !== this.#me) return;
-    const result = this.#inboxState.applyOwnReceipt(receipt, (after) => this.#countUnread(conv, after));
-    if (result !== 'unchanged') this.#changed('inbox');
-    if (result === 'resync') this.#scheduleSync();
-  }
-
-  #countUnread(conv: ConversationMessages | undefined, after: number): number | undefined {
-    if (!conv?.loaded) return undefined;
-    const entry = this.#inboxState.get(conv.conversationId);
-    if (entry && conv.appliedSeq < entry.conversation.lastSeq) return undefined;
-    if (conv.hasOlder && (conv.oldestSeq ?? Infinity) > after + 1) return undefined;
-    let n = 0;
-    for (const m of conv.list()) if (m.seq > after && m.senderId !== this.#me) n++;
-    return n;
-  }
-
-  /**
-   * Tell the server (once per seq, with `autoDeliver`) that this device holds the messages of a
-   * conversation up to `seq`, however they arrived: push, sync, `open()` or a resume.
-   */
-  #deliver(conversationId: string, seq: number): void {
-    if (!this.#autoDeliver) return;
-    const entry = this.#inboxState.get(conversationId);
-    if (entry && (entry.member.deliveredSeq >= seq || entry.member.leftSeq !== null)) return;
-    if ((this.#delivering.get(conversationId) ?? 0) >= seq) return;
-    this.#delivering.set(conversationId, seq);
-    clearTimeout(this.#deliverTimers.get(conversationId));
-    this.#deliverTimers.set(
-      conversationId,
-      setTimeout(() => {
-        this.#deliverTimers.delete(conversationId);
-        const target = this.#delivering.get(conversationId) ?? seq;
-        const forget = () => {
-          if (this.#delivering.get(conversationId) === target) this.#delivering.delete(conversationId);
-        };
-        if (!this.#conn.authenticated) return forget(); // the resume after the reconnect delivers again
-        this.request('markDelivered', { conversationId, seq: target }).catch((error: unknown) => {
-          forget();
-          this.#quiet(error);
-        });
-      }, 50),
-    );
-  }
-
-  /** Deliver up to the newest message from others that the inbox row reports. */
-  #deliverEntry(conversationId: string): void {
-    const entry = this.#inboxState.get(conversationId);
-    const last = entry?.conversation.lastMessage;
-    if (last && last.senderId !== this.#me) this.#deliver(conversationId, last.seq);
-  }
-
-  /** Deliver up to the newest message from others held for a conversation. */
-  #deliverHeld(conv: ConversationMessages): void {
-    const list = conv.list();
-    for (let i = list.length - 1; i >= 0; i--) {
-      const m = list[i]!;
-      if (m.senderId === this.#me) return; // the server moved our watermarks to our own message
-      this.#deliver(conv.conversationId, m.seq);
-      return;
-    }
-  }
-
-  #markBehind(conversationId: string): void {
-    this.#behind.add(conversationId);
-    this.#scheduleSync();
-  }
-
-  /**
-   * Run a repair round soon: a sync (then the gap fetch of lagging conversations). Rounds that fail
-   * or leave a row behind are retried with a growing delay (50 ms to 5 s) while connected; a
-   * reconnect runs the resume procedure instead.
-   */
-  #scheduleSync(): void {
-    if (this.#syncTimer !== undefined) return;
-    const delay = Math.min(5000, 50 * 2 ** Math.min(this.#syncRetries, 7));
-    this.#syncTimer = setTimeout(() => {
-      this.#syncTimer = undefined;
-      if (!this.#conn.authenticated) return;
-      void this.#serial(() => this.#repair()).catch((error: unknown) => {
-        this.#syncRetries++;
-        this.#scheduleSync();
-        this.#quiet(error);
-      });
-    }, delay);
-  }
-
-  async #repair(): Promise<void> {
-    await this.#sync();
-    for (const id of [...this.#lagging]) {
-      const conv = this.#convs.get(id);
-      if (conv?.loaded) await this.#catchUp(conv);
-      this.#lagging.delete(id);
-    }
-    if (this.#behind.size === 0) this.#syncRetries = 0;
-    else if (++this.#syncRetries > MAX_REPAIR_ROUNDS) {
-      // the server keeps not returning these rows (left, deleted): stop asking; the next resume syncs
-      this.#behind.clear();
-      this.#syncRetries = 0;
-    } else this.#scheduleSync();
-  }
-
-  /**
-   * Ask the server what changed since the cursor; its entries are the truth for unread counts.
-   * A paged reply (`nextPage`) is followed with the same `since` until the last page; contacts
-   * come with the first page, and the cursor is kept only after the last one, so an interrupted
-   * round starts again from the old cursor.
-   */
-  async #sync(): Promise<void> {
-    const since = this.#cursor;
-    let page: string | undefined;
-    let cursor: string;
-    for (let first = true; ; first = false) {
-      const res = await this.#req<SyncResult>('sync', { ...(since === undefined ? {} : { since }), ...(page === undefined ? {} : { page }) });
-      if (first && res.reset) this.#inboxState.clear();
-      const { ahead, unsure } = this.#inboxState.applyEntries(res.entries);
-      if (first) this.#setContacts(res.contacts, res.reset);
-      // a row the server returned and the local one became is exact; one still ahead locally was
-      // computed before events we applied out of order: ask again until a row covers them
-      for (const e of res.entries) {
-        const id = e.conversation.id;
-        if (unsure.has(id)) this.#behind.add(id);
-        else if (!ahead.has(id)) this.#behind.delete(id);
-        this.#deliverEntry(id);
-      }
-      this.#changed('inbox');
-      cursor = res.cursor;
-      const next = res.nextPage ?? null;
-      if (next === null) break;
-      if (next === page) throw new ParleyError('INTERNAL', 'sync: the server returned the same page again');
-      page = next;
-    }
-    this.#cursor = cursor;
-  }
-
-  /** The resume procedure, run after every (re)connect and authentication. */
-  async #resume(auth: WireOpResults['auth']): Promise<void> {
-    if (this.#me !== null && this.#me !== auth.userId) this.#forgetUser();
-    this.#me = auth.userId;
-    await this.#outbox.authenticated(auth.userId);
-    await this.#catchUpAll(false);
-  }
-
-  async #catchUpAll(refreshHidden: boolean): Promise<void> {
-    await this.#sync();
-    // one conversation at a time: a burst of requests per held conversation would trip the server's rate limit
-    for (const conv of [...this.#convs.values()]) await this.#refresh(conv, refreshHidden || conv.loaded);
-    this.#lagging.clear();
-    if (this.#behind.size > 0) this.#scheduleSync();
-  }
-
-  /** Bring one held conversation up to date: newest page if needed, the gap after the last seq held, receipts, hidden. */
-  async #refresh(conv: ConversationMessages, refreshHidden: boolean): Promise<void> {
-    const id = conv.conversationId;
-    const entry = this.#inboxState.get(id);
-    if (conv.loaded && entry && entry.conversation.lastSeq - conv.appliedSeq > conv.limit) conv.clear();
-    const [receipts, hidden] = await Promise.all([
-      this.#req<Receipt[]>('receipts', { conversationId: id }).catch((error: unknown) => (isParleyError(error, 'FORBIDDEN') ? [] : Promise.reject(error))),
-      refreshHidden && conv.loaded ? this.#req<number[]>('hidden', { conversationId: id }) : Promise.resolve([]),
-      conv.loaded ? Promise.resolve() : this.#loadNewest(conv),
-    ]);
-    for (const r of receipts) conv.applyReceipt(r);
-    for (const seq of hidden) conv.remove(seq);
-    await this.#catchUp(conv);
-    this.#changed('messages', id);
-    this.#deliverHeld(conv);
-    // the messages are newer than the inbox row (or there is none yet): the row follows in a sync round
-    const row = this.#inboxState.get(id);
-    if (conv.loaded && (!row || row.conversation.lastSeq < conv.appliedSeq)) this.#markBehind(id);
-  }
-
-  async #loadNewest(conv: ConversationMessages): Promise<void> {
-    const res = await this.#req<AnyResultOf<'history'>>('history', { conversationId: conv.conversationId, limit: this.#pageSize });
-    if (!this.#convs.has(conv.conversationId)) return;
-    for (const e of res.events) if (e.type === 'message') conv.insert(e.message);
-    conv.appliedSeq = Math.max(conv.appliedSeq, res.events.at(-1)?.seq ?? 0);
-    conv.hasOlder = res.hasMore;
-    conv.loaded = true;
-  }
-
-  /** Fetch every event after the last seq applied (`all: true`), page by page, until the server has no more. */
-  async #catchUp(conv: ConversationMessages): Promise<void> {
-    if (!conv.loaded) return;
-    for (;;) {
-      const res = await this.#req<AnyResultOf<'history'>>('history', {
-        conversationId: conv.conversationId,
-        after: conv.appliedSeq,
-        all: true,
-        limit: HISTORY_MAX,
-      });
-      for (const e of res.events) this.#applyEvent(e);
-      const last = res.events.at(-1)?.seq;
-      if (last !== undefined && last > conv.appliedSeq) conv.appliedSeq = last;
-      if (!res.hasMore || last === undefined) return;
-    }
-  }
-
-  /** Another user signed in on this client: drop everything that belonged to the previous one. */
-  #forgetUser(): void {
-    this.#inboxState.clear();
-    this.#cursor = undefined;
-    this.#behind.clear();
-    this.#lagging.clear();
-    this.#delivering.clear();
-    for (const conv of this.#convs.values()) conv.clear();
-    this.#presenceMap.clear();
-    this.#contactMap.clear();
-    this.#typingState.clear();
-    this.#changed('inbox');
-    this.#changed('presence');
-    this.#changed('contacts');
-    for (const id of this.#msgViews.keys()) this.#changed('messages', id);
-  }
-
-  // ---------------------------------------------------------------- outbox
-
   /** The server has the message (ack or push, whichever came first): leave the outbox, show the confirmed message. */
   #acked(message: Message): void {
-    const conv = this.#convs.get(message.conversationId);
-    if (conv?.loaded && conv.insert(message)) this.#changed('messages', message.conversationId);
+    this.#state.confirm(message);
     this.#outbox.settle(message);
   }
 }
+
+type LocalStateEmit = ParleyClient['emit'];
 
 /**
  * Create a client. It connects at once (unless `autoConnect: false`), authenticates with the

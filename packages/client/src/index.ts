@@ -1,4 +1,6 @@
-export { createClient, ParleyClient, type ClientOptions, type ClientEvents, type ConnectionSnapshot, type SendHandle, type SendInput, type ViewChange } from './client.js';
+export { createClient, ParleyClient } from './client.js';
+export type { ClientOptions, ClientEvents, ConnectionSnapshot, SendHandle, SendInput, ViewChange } from './client-options.js';
+export type { AttachableCache, CacheChange, CachedConversation, CachedInbox, ClientCache } from './cache-port.js';
 export type { ConnectionState, StateDetail } from './connection.js';
 export { ParleyError, isParleyError, type ParleyErrorCode, type ClientErrorCode } from './errors.js';
 export { backoffDelay, reconnectDelay, resolveBackoff, type BackoffOptions, type ResolvedBackoff } from './backoff.js';

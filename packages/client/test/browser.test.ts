@@ -1,60 +1,29 @@
-import { existsSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ParleyClient } from '../src/index.js';
+import { browserPage, browserTestsRun } from './browser-page.js';
 import { TestServer, device, heldMessages, until } from './harness.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const haveChromium = existsSync(CHROMIUM);
-const inCi = process.env.CI === 'true';
-if (!haveChromium && !inCi) console.warn(`[browser test skipped] ${CHROMIUM} not found; install it with: apt-get install -y chromium`);
-
-describe.skipIf(!haveChromium && !inCi)('in Chromium (playwright-core)', () => {
+describe.skipIf(!browserTestsRun)('in Chromium (playwright-core)', () => {
   let server: TestServer;
-  let page: Server;
   let pageUrl = '';
   let browser: import('playwright-core').Browser | undefined;
+  let closePage: (() => Promise<void>) | undefined;
   let ben: ParleyClient;
 
   beforeAll(async () => {
-    if (!haveChromium) throw new Error(`CI: ${CHROMIUM} is required for the browser test (apt-get install -y chromium)`);
-    const bundle = await build({
-      entryPoints: [fileURLToPath(new URL('../src/index.ts', import.meta.url))],
-      bundle: true,
-      format: 'iife',
-      globalName: 'Parley',
-      platform: 'browser',
-      target: 'es2022',
-      conditions: ['@parley/source'],
-      write: false,
-      logLevel: 'silent',
-    });
-    const js = bundle.outputFiles[0]!.text;
-    page = createServer((req, res) => {
-      if (req.url === '/client.js') res.writeHead(200, { 'content-type': 'text/javascript' }).end(js);
-      else res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>parley</title><script src="/client.js"></script>');
-    });
-    await new Promise<void>((r) => page.listen(0, '127.0.0.1', () => r()));
-    pageUrl = `http://127.0.0.1:${(page.address() as AddressInfo).port}/`;
+    const page = await browserPage({ contents: `export * from ${JSON.stringify(fileURLToPath(new URL('../src/index.ts', import.meta.url)))};`, resolveDir: fileURLToPath(new URL('.', import.meta.url)) });
+    ({ url: pageUrl, browser, close: closePage } = page);
     server = new TestServer();
     await server.start();
     await server.chat.upsertUser({ id: 'ana', displayName: 'Ana' });
     await server.chat.upsertUser({ id: 'ben', displayName: 'Ben' });
-    const { chromium } = await import('playwright-core');
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-    });
   });
 
   afterAll(async () => {
     ben?.close();
-    await browser?.close();
+    await closePage?.();
     await server?.stop();
-    await new Promise((r) => page?.close(r));
   });
 
   it('a bundled client in the page exchanges messages with a Node client', async () => {

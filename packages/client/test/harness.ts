@@ -3,7 +3,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { createChat, createMemoryStore, type Chat, type ChatOptions } from '@parley/core';
 import { createWsServer, type WsServer } from '@parley/transport-ws';
 import { WebSocket } from 'ws';
-import { createClient, type ClientOptions, type ParleyClient } from '../src/index.js';
+import { createClient, type AttachableCache, type ClientOptions, type ParleyClient } from '../src/index.js';
 
 /** A real Parley server (in-memory store) on 127.0.0.1, restartable on the same port. */
 export class TestServer {
@@ -66,18 +66,43 @@ export class TestServer {
   }
 }
 
+/**
+ * Set by a test file to give every `device()` an offline cache (with `userId`, so it is restored
+ * at creation): one per server and device name, kept across clients of that device.
+ */
+export const deviceDefaults: { cacheFor?: (key: string) => AttachableCache } = {};
+
 /** A client for `device` of `userId` over the real `ws` WebSocket. */
 export function device(server: TestServer, userId: string, name: string, extra: Partial<ClientOptions> = {}): ParleyClient {
   const token = `${name}-token`;
   server.tokens.set(token, userId);
+  const cached = deviceDefaults.cacheFor ? { cache: deviceDefaults.cacheFor(`${server.url}|${name}`), userId, cacheDelayMs: 20 } : {};
   return createClient({
     url: `${server.url}?device=${name}`,
     ...(extra.getToken ? {} : { token }),
     WebSocket: WebSocket as unknown as ClientOptions['WebSocket'],
     window: null,
     reconnect: { baseMs: 50, capMs: 400 },
+    ...cached,
     ...extra,
   });
+}
+
+/** A request frame as a client sent it. */
+export interface SentFrame {
+  op: string;
+  params?: Record<string, unknown> & { receipts?: unknown[] };
+}
+
+/** A `ws` WebSocket that records every request frame it sends. */
+export function recordingWebSocket(sent: SentFrame[]): ClientOptions['WebSocket'] {
+  class Recording extends WebSocket {
+    override send(data: string): void {
+      sent.push(JSON.parse(data) as SentFrame);
+      super.send(data);
+    }
+  }
+  return Recording as unknown as ClientOptions['WebSocket'];
 }
 
 /** Poll until `check` stops throwing (or returns true); rethrow its last error on timeout. */

@@ -13,6 +13,7 @@ import { callHandlers, loadCall } from './handlers/calls.js';
 import { conversationHandlers } from './handlers/conversations.js';
 import { messageHandlers } from './handlers/messages.js';
 import { readHandlers } from './handlers/reads.js';
+import { receiptBatchHandlers } from './handlers/receipts-batch.js';
 import type { Handler } from './handlers/types.js';
 import { userHandlers } from './handlers/users.js';
 import { topics } from './pubsub.js';
@@ -23,6 +24,7 @@ const handlers: { [K in OpName]: Handler<K> } = {
   ...conversationHandlers,
   ...messageHandlers,
   ...readHandlers,
+  ...receiptBatchHandlers,
   ...callHandlers,
 };
 

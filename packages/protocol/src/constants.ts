@@ -74,4 +74,6 @@ export const HARD_LIMITS = {
   metadataBytes: 16_384,
   metadataDepth: 8,
   emojiLength: 64,
+  /** Conversations in one `markDeliveredMany` request. */
+  receiptsPerRequest: 100,
 } as const;

@@ -14,7 +14,7 @@ export const ENGINE_OP_NAMES = [
   'listContacts', 'setContact', 'removeContact', 'block', 'unblock',
   'openDirect', 'createGroup', 'createChannel', 'getConversation', 'listMembers', 'addMembers', 'removeMember',
   'setRole', 'leave', 'join', 'updateConversation', 'mute', 'listChannels',
-  'send', 'edit', 'delete', 'react', 'pin', 'history', 'markDelivered', 'markRead', 'receipts', 'inbox',
+  'send', 'edit', 'delete', 'react', 'pin', 'history', 'markDelivered', 'markDeliveredMany', 'markRead', 'receipts', 'inbox',
   'unreadTotal', 'sync', 'search', 'hidden',
   'startCall', 'answerCall', 'declineCall', 'endCall', 'callHistory',
 ] as const;

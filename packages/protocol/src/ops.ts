@@ -140,6 +140,12 @@ export const OpParams = {
     .refine((p) => p.before === undefined || p.after === undefined, { message: 'give before or after, not both' }),
   /** Move the acting user's delivered watermark forward (never backwards). */
   markDelivered: z.object(target).strict(),
+  /**
+   * `markDelivered` for many conversations in one request (at most `HARD_LIMITS.receiptsPerRequest`).
+   * A conversation listed twice counts with its highest seq. A conversation the user cannot see is
+   * returned in `skipped` exactly like one that does not exist, and never fails the others.
+   */
+  markDeliveredMany: z.object({ receipts: z.array(z.object(target).strict()).min(1).max(HARD_LIMITS.receiptsPerRequest) }).strict(),
   /** Move the acting user's read watermark forward (and delivered with it). */
   markRead: z.object(target).strict(),
   /** Every current member's watermarks, to show who has received and read what. */
@@ -249,6 +255,7 @@ export interface OpResults {
   pin: Message;
   history: { events: ConversationEvent[]; hasMore: boolean };
   markDelivered: Receipt;
+  markDeliveredMany: { receipts: Receipt[]; skipped: string[] };
   markRead: Receipt;
   receipts: Receipt[];
   inbox: Page<InboxEntry>;

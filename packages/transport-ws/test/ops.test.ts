@@ -68,6 +68,12 @@ describe('every op round-trips over the wire', () => {
     expect((await call(ana, 'history', { conversationId: dm.id, after: 0, all: true })).events.length).toBeGreaterThan(3);
     expect(await call(ben, 'markDelivered', { conversationId: dm.id, seq: m2.seq })).toMatchObject({ userId: 'ben' });
     expect(await call(ben, 'markRead', { conversationId: dm.id, seq: m1.seq })).toMatchObject({ readSeq: m1.seq });
+    expect(await call(ben, 'markDeliveredMany', { receipts: [{ conversationId: dm.id, seq: m2.seq }, { conversationId: 'nowhere', seq: 1 }] })).toEqual({
+      receipts: [{ conversationId: dm.id, userId: 'ben', deliveredSeq: m2.seq, readSeq: m1.seq }],
+      skipped: ['nowhere'],
+    });
+    const tooMany = Array.from({ length: 101 }, () => ({ conversationId: dm.id, seq: 1 }));
+    await expect(ben.request('markDeliveredMany', { receipts: tooMany })).rejects.toMatchObject({ body: { code: 'INVALID' } });
     expect(await call(ana, 'receipts', { conversationId: dm.id })).toHaveLength(2);
     expect((await call(ben, 'inbox', {})).items.length).toBeGreaterThan(0);
     expect(await call(ben, 'unreadTotal')).toMatchObject({ total: expect.any(Number) });

@@ -28,7 +28,8 @@ async function toEntries(ctx: EngineContext, actor: string, rows: InboxRow[]): P
 
 const toReceipt = (m: MemberRecord): Receipt => ({ conversationId: m.conversationId, userId: m.userId, deliveredSeq: m.deliveredSeq, readSeq: m.readSeq });
 
-async function moveWatermarks(ctx: EngineContext, access: Access, actor: string, seq: number, read: boolean): Promise<Receipt> {
+/** Moves one member's watermark (clamped to what they may see) and publishes the receipt when it moved. */
+export async function moveWatermarks(ctx: EngineContext, access: Access, actor: string, seq: number, read: boolean): Promise<Receipt> {
   const max = Math.min(access.conversation.lastSeq, access.member.leftSeq ?? Number.MAX_SAFE_INTEGER);
   const target = Math.min(seq, max);
   const before = access.member;

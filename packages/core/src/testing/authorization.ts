@@ -120,6 +120,12 @@ export const AUTHORIZATION_CASES: OpCase[] = [
   { op: 'history', ...inConv(), outcome: membership },
   { op: 'markDelivered', ...inConv((s) => ({ seq: s.otherSeq })), outcome: membership },
   { op: 'markRead', ...inConv((s) => ({ seq: s.otherSeq })), outcome: membership },
+  // strangers are answered `ok` with the conversation in `skipped`, as for one that does not exist
+  {
+    op: 'markDeliveredMany',
+    params: (s) => ({ receipts: [{ conversationId: s.conversationId, seq: s.otherSeq }] }),
+    outcome: anyone,
+  },
   { op: 'receipts', ...inConv(), outcome: active },
   { op: 'search', label: 'search (in a conversation)', ...inConv(() => ({ query: 'msg' })), outcome: membership },
   { op: 'hidden', ...inConv(), outcome: membership },

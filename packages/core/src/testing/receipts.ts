@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { createWorld, range, useStore, type World } from './fixtures.js';
+import { HARD_LIMITS } from '@parley/protocol';
+import { createWorld, expectCode, range, snapshotOf, useStore, type World } from './fixtures.js';
 import type { ResolvedStoreOptions } from './options.js';
 
 type Update = { read: boolean; seq: number };
@@ -110,6 +111,57 @@ export function receiptsSuite(o: ResolvedStoreOptions): void {
       await w.chat.as(c.b).markRead({ conversationId: c.id, seq: 2 });
       await w.chat.as(c.b).markRead({ conversationId: c.id, seq: 4 });
       expect(seen).toEqual([3, 4]);
+    });
+    it('markDeliveredMany: one request moves each conversation by the rules of markDelivered; unseen ones are skipped alike', async () => {
+      const w = createWorld(store());
+      const one = await conversationWithMessages(w, 3);
+      const two = await w.chat.as(one.a).createGroup({ title: 'R2', memberIds: [one.b] });
+      let twoLast = 0;
+      for (const i of range(0, 3)) twoLast = (await w.chat.as(one.a).send({ conversationId: two.id, clientId: `t${i}`, text: 'two' })).seq;
+      const [x, y] = await w.users('x', 'y');
+      const former = await w.chat.as(one.a).createGroup({ title: 'F', memberIds: [one.b] });
+      const left = await w.chat.as(one.b).leave({ conversationId: former.id });
+      await w.chat.as(one.a).send({ conversationId: former.id, clientId: 'after', text: 'after b left' });
+      const secret = await w.chat.as(x!).createGroup({ title: 'S', memberIds: [y!] });
+      const seen: string[] = [];
+      w.chat.on('receipt', (r) => seen.push(`${r.conversationId}:${r.deliveredSeq}`));
+      const res = await w.chat.as(one.b).markDeliveredMany({
+        receipts: [
+          { conversationId: one.id, seq: 2 },
+          { conversationId: secret.id, seq: 1 },
+          { conversationId: two.id, seq: 999 },
+          { conversationId: 'c_does_not_exist', seq: 1 },
+          { conversationId: one.id, seq: 3 },
+          { conversationId: former.id, seq: 999 },
+        ],
+      });
+      expect(res.receipts).toEqual([
+        { conversationId: one.id, userId: one.b, deliveredSeq: 3, readSeq: 1 },
+        { conversationId: two.id, userId: one.b, deliveredSeq: twoLast, readSeq: 1 },
+        { conversationId: former.id, userId: one.b, deliveredSeq: left.leftSeq, readSeq: 1 },
+      ]);
+      // a conversation of others and one that does not exist look the same, and the others still moved
+      expect(res.skipped).toEqual([secret.id, 'c_does_not_exist']);
+      expect(seen.sort()).toEqual([`${one.id}:3`, `${two.id}:${twoLast}`, `${former.id}:${left.leftSeq}`].sort());
+      expect((await w.store.getMember(secret.id, x!))!.deliveredSeq).toBe(1);
+      // watermarks never move back, and an unchanged one publishes nothing
+      seen.length = 0;
+      expect((await w.chat.as(one.b).markDeliveredMany({ receipts: [{ conversationId: one.id, seq: 1 }] })).receipts).toEqual([
+        { conversationId: one.id, userId: one.b, deliveredSeq: 3, readSeq: 1 },
+      ]);
+      expect(seen).toEqual([]);
+    });
+
+    it('markDeliveredMany refuses an empty or oversized list and changes nothing', async () => {
+      const w = createWorld(store());
+      const c = await conversationWithMessages(w, 2);
+      const before = await snapshotOf(o, w);
+      const many = Array.from({ length: HARD_LIMITS.receiptsPerRequest + 1 }, () => ({ conversationId: c.id, seq: 2 }));
+      await expectCode(w.chat.as(c.b).markDeliveredMany({ receipts: many }), 'INVALID');
+      await expectCode(w.chat.as(c.b).markDeliveredMany({ receipts: [] }), 'INVALID');
+      expect(await snapshotOf(o, w)).toBe(before);
+      const max = Array.from({ length: HARD_LIMITS.receiptsPerRequest }, () => ({ conversationId: c.id, seq: 2 }));
+      expect((await w.chat.as(c.b).markDeliveredMany({ receipts: max })).receipts).toHaveLength(1);
     });
   });
 }
