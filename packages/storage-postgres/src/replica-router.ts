@@ -8,10 +8,15 @@ export interface ReplicaOptions {
   retryAfterFailureMs: number;
   /** After a replica was found behind this node's floor, reads go to the primary this long before it is asked again. Default 25 ms. */
   retryBehindMs: number;
+  /**
+   * A replica that has not answered within this long counts as failed and the primary answers (the
+   * replica's statement is left to finish or fail on its own connection). Default 2,000 ms.
+   */
+  timeoutMs: number;
 }
 
 /** The defaults of {@link ReplicaOptions}. */
-export const DEFAULT_REPLICA_OPTIONS: Readonly<ReplicaOptions> = Object.freeze({ retryAfterFailureMs: 1000, retryBehindMs: 25 });
+export const DEFAULT_REPLICA_OPTIONS: Readonly<ReplicaOptions> = Object.freeze({ retryAfterFailureMs: 1000, retryBehindMs: 25, timeoutMs: 2000 });
 
 /**
  * Reads a replica may answer. Everything a user reads back (history, search, inbox, sync, receipts,
@@ -72,6 +77,21 @@ export function routeReads(
   let lastServer: Replica | undefined;
   const base = primary.store as unknown as Record<string, Method>;
 
+  const within = <T>(work: Promise<T>): Promise<T> =>
+    new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`replica did not answer within ${tuning.timeoutMs} ms`)), tuning.timeoutMs);
+      work.then(
+        (value) => {
+          clearTimeout(timer);
+          resolve(value);
+        },
+        (error: unknown) => {
+          clearTimeout(timer);
+          reject(error);
+        },
+      );
+    });
+
   const onPrimary = async (name: string, args: unknown[]): Promise<unknown> => {
     try {
       return await base[name]!(...args);
@@ -86,7 +106,7 @@ export function routeReads(
       if (performance.now() < r.idleUntil) continue;
       if (r.replayed < lsn) {
         try {
-          r.replayed = await replayedLsn(r.db);
+          r.replayed = await within(replayedLsn(r.db));
         } catch {
           r.idleUntil = performance.now() + tuning.retryAfterFailureMs;
           continue;
@@ -134,7 +154,7 @@ export function routeReads(
     }
     if (r === undefined) return onPrimary(name, args);
     try {
-      const answer = await fromReplica(r, name, args);
+      const answer = await within(fromReplica(r, name, args));
       if (answer === undefined) return await onPrimary(name, args);
       lastServer = r;
       return answer.value;

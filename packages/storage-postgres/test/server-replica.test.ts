@@ -1,10 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { ChatStore } from '@parley/core';
-import { sql } from 'kysely';
+import { createServer, type AddressInfo } from 'node:net';
+import { Kysely, PostgresDialect, sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrate } from '../src/migrations.js';
 import { createPostgresStore } from '../src/postgres-store.js';
 import { messageDraft, seedConversation } from './support/drafts.js';
+import { createPool } from './support/pg.js';
 import { ReplicaPair } from './support/replica-pair.js';
 
 // A private primary and a streaming replica of it, made and removed by this file.
@@ -135,6 +137,26 @@ describe.skipIf(pair === null)('read replicas (private primary + streaming repli
       return p.replica.reads() > back;
     }, 'a read served by the restarted replica');
   }, 30_000);
+
+  it('reads are answered by the primary within the replica timeout', async () => {
+    // a real socket that takes the connection and stays silent, like a hung host
+    const silent = createServer(() => {});
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const { port } = silent.address() as AddressInfo;
+    const hung = new Kysely<unknown>({ dialect: new PostgresDialect({ pool: createPool({ connectionString: `postgres://postgres@127.0.0.1:${port}/postgres`, max: 2 }) }) });
+    const hungStore = createPostgresStore({ db: p.primary.db, replicas: [hung], replicaOptions: { timeoutMs: 300 } });
+    try {
+      const cid = await seedConversation(hungStore, { users: ['gus', 'hal'] });
+      const seq = await send(hungStore, cid, 'gus', 'silent replica');
+      const started = performance.now();
+      expect((await hungStore.events({ conversationId: cid, limit: 5, timelineOnly: true })).at(-1)?.seq).toBe(seq);
+      expect((await hungStore.inbox({ userId: 'hal', limit: 5 }))[0]?.conversation.id).toBe(cid);
+      expect(performance.now() - started).toBeLessThan(3000);
+    } finally {
+      silent.close();
+      void hung.destroy().catch(() => {});
+    }
+  });
 });
 
 if (pair === null) {
