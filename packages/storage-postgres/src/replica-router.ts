@@ -169,6 +169,7 @@ export function routeReads(
     if (typeof member !== 'function') continue;
     if (REPLICA_READS.has(name)) routed[name] = (...args: unknown[]) => read(name, args);
     else if (PRIMARY_READS.has(name)) routed[name] = (...args: unknown[]) => member(...args);
+    // anything else is a write (or a method this router does not know yet): primary, and the floor moves
     else routed[name] = (...args: unknown[]) => onPrimary(name, args);
   }
   return routed as unknown as ChatStore;
