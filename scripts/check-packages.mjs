@@ -15,7 +15,7 @@ import { typecheck } from './lib/typecheck.mjs';
 import { npmInstall, publicPackages, root, scratchDir, since, workspaceVersion } from './lib/workspace.mjs';
 
 /** What the consumer installs beside the tarballs: the peers the usage file imports, and their types. */
-const CONSUMER_DEPS = ['ws', 'pg', 'ioredis', 'mongodb', 'kysely', '@electric-sql/pglite', '@types/node', '@types/ws', '@types/pg'];
+const CONSUMER_DEPS = ['ws', 'pg', 'ioredis', 'mongodb', 'kysely', '@electric-sql/pglite', '@types/node', '@types/ws', '@types/pg', 'react', '@types/react'];
 /** Entry points that need an optional peer at run time, so they are type-checked but not loaded. */
 const NOT_LOADED = new Map([['@parley/core/testing', 'needs vitest and fast-check (optional peers)']]);
 

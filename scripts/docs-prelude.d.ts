@@ -64,11 +64,8 @@ declare module 'host:./db.js' {
   export function connect(url: string | undefined): Promise<FooDb>;
 }
 
-// --- UI frameworks (not dependencies of this repository): the few signatures the samples call ---
-declare module 'react' {
-  export function useSyncExternalStore<T>(subscribe: (onChange: () => void) => () => void, getSnapshot: () => T, getServerSnapshot?: () => T): T;
-  export function useEffect(effect: () => void | (() => void), deps?: readonly unknown[]): void;
-}
+// --- UI frameworks: React is a dependency of this repository (its real types are used); Vue is not,
+// so the few signatures the samples call are declared here ---
 declare module 'vue' {
   export interface ShallowRef<T> {
     value: T;
@@ -76,13 +73,4 @@ declare module 'vue' {
   export function shallowRef<T>(value: T): ShallowRef<T>;
   export function onScopeDispose(fn: () => void): void;
 }
-declare namespace JSX {
-  interface Element {}
-  interface IntrinsicElements {
-    [tag: string]: Record<string, unknown>;
-  }
-  interface IntrinsicAttributes {
-    key?: string | number;
-  }
-}
-declare function Row(props: { message: import('@parley/client').ClientMessage }): JSX.Element;
+declare function Row(props: { message: import('@parley/client').ClientMessage }): import('react').ReactNode;

@@ -1,12 +1,13 @@
 /**
  * `npm run bench` (quick) / `npm run bench:full`: Parley beside its baselines in one run.
- * Flags: `--quick` | `--full`, `--write` (quick results are written only with it), `--only=storage,pglite,mongo,realtime,e2e,replicas,client`,
+ * Flags: `--quick` | `--full`, `--write` (quick results are written only with it), `--only=storage,pglite,mongo,realtime,e2e,replicas,client,bundles`,
  * `--mongo=congodb` (the MongoDB section on in-process CongoDB, no figures), `--realtime-pg=postgres|pglite|none`.
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { hasExports } from './available.js';
+import { bundlesSection } from './bundles/section.js';
 import { clientSection } from './client/section.js';
 import { machineInfo } from './machine.js';
 import { parseOptions } from './options.js';
@@ -99,6 +100,12 @@ async function main(): Promise<void> {
     log('client bundle…');
     run.sections.push(await clientSection());
   }
+  if (options.sections.has('bundles')) {
+    log('bundle sizes (client, offline cache, React bindings, socket.io-client, stream-chat)…');
+    const bundles = await bundlesSection(log);
+    run.sections.push(bundles);
+    for (const t of bundles.tables) log(table(t));
+  }
   for (const s of run.sections) {
     for (const t of s.targets) log(`  ${t.verdict.padEnd(4)} ${s.title}: ${t.what} — ${t.ratio === null ? 'n/a' : `${Math.round(t.ratio * 100) / 100}x`} (goal ${t.goalText})`);
     if (s.skipped) log(`  SKIP ${s.title}: ${s.skipped}`);
@@ -118,7 +125,7 @@ async function main(): Promise<void> {
       if (previous) {
         const fresh = new Set(run.sections.map((s) => s.id));
         run.sections = [...previous.sections.filter((s) => !fresh.has(s.id)), ...run.sections];
-        const order = ['pg', 'pglite', 'mongo', 'realtime', 'e2e', 'replicas', 'client'];
+        const order = ['pg', 'pglite', 'mongo', 'realtime', 'e2e', 'replicas', 'client', 'bundles'];
         run.sections.sort((a, b) => order.indexOf(a.id) - order.indexOf(b.id));
         run.machine = { ...previous.machine, ...machine, postgres: machine.postgres ?? previous.machine.postgres, pglite: machine.pglite ?? previous.machine.pglite, mongodb: machine.mongodb ?? previous.machine.mongodb };
       }

@@ -14,6 +14,7 @@ import { runStoreConformance } from '@parley/core/testing';
 import type { ConversationEvent, Message } from '@parley/protocol';
 import { ERROR_CODES } from '@parley/protocol/lite';
 import { createRedisPubSub } from '@parley/pubsub-redis';
+import { ParleyProvider, useInbox, useMessages, type MessagesState } from '@parley/react';
 import { createMongoStore } from '@parley/storage-mongo';
 import { createPostgresDb, createPostgresStore } from '@parley/storage-postgres';
 import { createWsServer, type WsServer } from '@parley/transport-ws';
@@ -49,3 +50,10 @@ export function server(chat: Chat): Promise<WsServer> {
 
 export const conformance: typeof runStoreConformance = runStoreConformance;
 export const errors = (e: unknown): boolean => isChatError(e, 'FORBIDDEN') || isParleyError(e, 'FORBIDDEN') || ERROR_CODES.includes('FORBIDDEN');
+
+// React bindings: the hooks' types come through @parley/client's declarations.
+export function useConversation(conversationId: string): MessagesState & { unread: number } {
+  const unread: number = useInbox((inbox) => inbox.byId[conversationId]?.unread ?? 0);
+  return { ...useMessages(conversationId), unread };
+}
+export const provider: typeof ParleyProvider = ParleyProvider;

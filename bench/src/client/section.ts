@@ -1,4 +1,4 @@
-import { gzipSync } from 'node:zlib';
+import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { build } from 'esbuild';
@@ -6,8 +6,11 @@ import type { SectionResult } from '../report/model.js';
 import { section, target } from '../report/model.js';
 import { hasExports } from '../available.js';
 
-/** Minified and gzipped size of a browser bundle of `entry` (everything bundled, ESM, browser platform). */
-export async function bundleSize(contents: string, resolveDir: string): Promise<{ min: number; gzip: number }> {
+/**
+ * Minified, gzipped (-9) and brotli (quality 11) size of a browser bundle of `contents` (everything
+ * bundled but `external`, ESM, browser platform).
+ */
+export async function bundleSize(contents: string, resolveDir: string, external: string[] = []): Promise<{ min: number; gzip: number; brotli: number }> {
   const result = await build({
     stdin: { contents, resolveDir, loader: 'ts' },
     bundle: true,
@@ -18,10 +21,12 @@ export async function bundleSize(contents: string, resolveDir: string): Promise<
     write: false,
     conditions: ['@parley/source'],
     logLevel: 'silent',
+    external,
     define: { 'process.env.NODE_ENV': '"production"' },
   });
   const code = result.outputFiles[0]!.contents;
-  return { min: code.byteLength, gzip: gzipSync(code, { level: 9 }).byteLength };
+  const brotli = brotliCompressSync(code, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }).byteLength;
+  return { min: code.byteLength, gzip: gzipSync(code, { level: 9 }).byteLength, brotli };
 }
 
 /** Client section: `@parley/client` beside `socket.io-client`, each bundled whole for the browser. */
