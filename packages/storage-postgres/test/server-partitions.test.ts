@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import { Kysely, PostgresDialect } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { migrate } from '../src/migrations.js';
+import { migrate, migrateDown } from '../src/migrations.js';
 import { createPostgresStore } from '../src/postgres-store.js';
 import { messageDraft, seedConversation } from './support/drafts.js';
 import { dropSchema, randomSchema, serverAvailable, serverDb } from './support/server.js';
@@ -155,5 +155,11 @@ describe.skipIf(!available)('partitioned tables on a Postgres server', () => {
     for (const bad of [1, 0, 2.5, 5000]) {
       await expect(migrate({ db, schema: randomSchema('parley_bad'), partitions: bad })).rejects.toMatchObject({ code: 'INVALID' });
     }
+    // after migrateDown the tables are gone, and the next first migration may choose again
+    await migrateDown({ db, schema });
+    expect((await migrate({ db, schema, partitions: 4 })).executed).toContain('0001_initial');
+    const { rows } = await sql<{ n: number }>`select count(*)::int as n from pg_inherits i join pg_class p on p.oid = i.inhparent
+      join pg_namespace s on s.oid = p.relnamespace where s.nspname = ${schema} and p.relname = 'events'`.execute(db);
+    expect(rows[0]!.n).toBe(4);
   });
 });
