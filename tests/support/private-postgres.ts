@@ -1,8 +1,8 @@
 import { execFile } from 'node:child_process';
-import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { chownSync, existsSync, mkdtempSync, readdirSync, realpathSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 
 const run = promisify(execFile);
@@ -32,6 +32,16 @@ async function sparePort(): Promise<number> {
       s.close(() => resolve(port));
     });
   });
+}
+
+/** A temporary folder the server's user owns, and the command prefix that runs as that user. */
+async function ownedFolder(): Promise<{ base: string; asUser: string[] }> {
+  const base = mkdtempSync(join(tmpdir(), 'parley-pg-'));
+  if (process.getuid?.() !== 0) return { base, asUser: [] };
+  const { stdout } = await run('id', ['-u', 'postgres']);
+  const { stdout: gid } = await run('id', ['-g', 'postgres']);
+  chownSync(base, Number(stdout.trim()), Number(gid.trim()));
+  return { base, asUser: ['runuser', '-u', 'postgres', '--'] };
 }
 
 /**
@@ -71,17 +81,24 @@ export class PrivatePostgres {
       console.warn(`[skip] ${message}`);
       return null;
     }
-    const base = mkdtempSync(join(tmpdir(), 'parley-pg-'));
-    let asUser: string[] = [];
-    if (process.getuid?.() === 0) {
-      const { stdout } = await run('id', ['-u', 'postgres']);
-      const { stdout: gid } = await run('id', ['-g', 'postgres']);
-      chownSync(base, Number(stdout.trim()), Number(gid.trim()));
-      asUser = ['runuser', '-u', 'postgres', '--'];
-    }
+    const { base, asUser } = await ownedFolder();
     const pg = new PrivatePostgres(bin, base, await sparePort(), asUser);
     await pg.#exec('initdb', ['-D', pg.#data, '-U', 'postgres', '--auth=trust', '--no-sync', '-E', 'UTF8']);
     return pg;
+  }
+
+  /**
+   * A streaming replica of this running server (`pg_basebackup -R`: a hot standby that follows it
+   * over replication), in a folder of its own on a spare port; not started.
+   */
+  async replica(): Promise<PrivatePostgres> {
+    // initdb and pg_ctl may be links on the PATH; pg_basebackup sits next to what they point at
+    const bin = [this.#bin, dirname(realpathSync(join(this.#bin, 'pg_ctl')))].find((dir) => existsSync(join(dir, 'pg_basebackup')));
+    if (bin === undefined) throw new Error(`pg_basebackup is not next to ${join(this.#bin, 'pg_ctl')}`);
+    const { base } = await ownedFolder();
+    const standby = new PrivatePostgres(bin, base, await sparePort(), this.#asUser);
+    await standby.#exec('pg_basebackup', ['-h', '127.0.0.1', '-p', String(this.port), '-U', 'postgres', '-D', standby.#data, '-R', '-X', 'stream', '--no-sync']);
+    return standby;
   }
 
   async #exec(tool: string, args: string[]): Promise<void> {

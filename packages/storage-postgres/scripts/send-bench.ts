@@ -3,7 +3,7 @@
  *
  *   npx tsx --conditions=@parley/source packages/storage-postgres/scripts/send-bench.ts \
  *     [--kind=direct|group] [--conversations=800] [--seconds=3] [--reps=5] [--concurrency=8]
- *     [--before] [--explain] [--drop-index=name,...] [--keep] [--in-flight=4] [--batch=128]
+ *     [--before] [--explain] [--drop-index=name,...] [--keep] [--in-flight=4] [--batch=128] [--partitions=16]
  *
  * In a fresh schema (dropped at the end) it creates the conversations, then alternates the
  * variants for `--reps` repetitions, rotating which goes first:
@@ -12,6 +12,7 @@
  *    its own slice of conversations (as bench/src/storage/sends.ts does).
  *  - `before` (with `--before`): the same send as one inline statement, as append.ts sent it before
  *    migration 0002 (parsed and planned on every send).
+ * `--partitions=N` migrates the fresh schema with hash-partitioned tables (`migrate({ partitions })`).
  * `--drop-index` drops indexes of the fresh schema first (to see what one costs; not a fix).
  * It prints sends/s per repetition, the medians, the median per-repetition ratio append/raw,
  * WAL bytes per send, HOT share of the conversation and member updates, index scans/inserts, and
@@ -75,7 +76,7 @@ const text = () => Array.from({ length: 8 }, () => words[Math.floor(rnd() * word
 interface Conv { id: string; members: string[] }
 
 async function setup(): Promise<Conv[]> {
-  await migrate({ db, schema });
+  await migrate({ db, schema, ...(args.has('partitions') ? { partitions: num('partitions', 16) } : {}) });
   await q(`create table ${schema}.raw_messages (conversation_id text not null, sender_id text not null, at bigint not null, text text)`);
   const size = kind === 'direct' ? 2 : 30;
   const U = Math.max(2, Math.ceil(conversations / 4));

@@ -10,3 +10,5 @@ export { DEFAULT_BATCHING } from './send-batcher.js';
 export type { BatchingOptions } from './send-batcher.js';
 export { createPostgresDb } from './connect.js';
 export type { PgClientEvents, PgModuleLike, PgPoolLike, PostgresDb, PostgresDbOptions } from './connect.js';
+export { DEFAULT_REPLICA_OPTIONS } from './replica-router.js';
+export type { ReplicaOptions } from './replica-router.js';

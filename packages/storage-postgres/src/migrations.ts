@@ -4,6 +4,7 @@ import { sendBatchFunction } from './migration-send-batch.js';
 import { checkSchemaName, tableRef } from './tables.js';
 import type { TableRef } from './tables.js';
 import { readViewsMigration } from './migration-read-views.js';
+import { checkExistingPartitions, checkPartitions, partitionClause, partitionsOf, PARTITIONED_TABLES } from './partitions.js';
 
 /** Options of {@link migrate} and {@link migrateDown}. */
 export interface MigrateOptions<DB = unknown> {
@@ -11,6 +12,13 @@ export interface MigrateOptions<DB = unknown> {
   db: Kysely<DB>;
   /** Postgres schema holding Parley's tables (created when missing). Default: the connection's search_path (usually `public`). */
   schema?: string;
+  /**
+   * Hash-partition the conversation-keyed tables (events, members, hidden) by conversation id into
+   * this many partitions (2–1024), with Postgres' native partitioning. Decided when the tables are
+   * created: a later run may leave it out, and a different count is refused (`ChatError` `INVALID`).
+   * See docs/storage-postgres.md, "Partitioned tables". Default: plain tables.
+   */
+  partitions?: number;
 }
 
 /** What a migration run did. */
@@ -23,7 +31,7 @@ const exec = (db: Kysely<unknown>, statements: Array<ReturnType<typeof sql>>) =>
   statements.reduce<Promise<unknown>>((prev, s) => prev.then(() => s.execute(db)), Promise.resolve());
 
 /** The first schema: every table of the store. See docs/storage-postgres.md for the reasoning. */
-function initial(t: TableRef, schema: string | undefined): Migration {
+function initial(t: TableRef, schema: string | undefined, partitions?: number): Migration {
   const idx = (name: string) => sql.id(name);
   const fts = sql.raw(`to_tsvector('simple'::regconfig, text)`);
   return {
@@ -83,7 +91,7 @@ function initial(t: TableRef, schema: string | undefined): Migration {
           role text not null,
           past_windows jsonb,
           primary key (conversation_id, user_id)
-        )`,
+        ) ${partitionClause(partitions)}`,
         sql`create index ${idx('members_user_idx')} on ${t('members')} (user_id)`,
         sql`create table ${t('events')} (
           conversation_id text collate "C" not null,
@@ -109,7 +117,7 @@ function initial(t: TableRef, schema: string | undefined): Migration {
           metadata jsonb,
           data jsonb,
           primary key (conversation_id, seq)
-        )`,
+        ) ${partitionClause(partitions)}`,
         sql`create unique index ${idx('events_client_id_key')} on ${t('events')} (conversation_id, actor_id, client_id) where client_id is not null`,
         sql`create index ${idx('events_search_idx')} on ${t('events')} using gin (${fts}) where type = 1 and deleted_at is null`,
         sql`create index ${idx('events_deleted_idx')} on ${t('events')} (deleted_at) where deleted_at is not null`,
@@ -118,7 +126,8 @@ function initial(t: TableRef, schema: string | undefined): Migration {
           conversation_id text collate "C" not null,
           seq bigint not null,
           primary key (user_id, conversation_id, seq)
-        )`,
+        ) ${partitionClause(partitions)}`,
+        ...PARTITIONED_TABLES.flatMap((table) => partitionsOf(t, table, partitions)),
         sql`create table ${t('calls')} (
           id text collate "C" primary key,
           conversation_id text collate "C" not null,
@@ -203,23 +212,24 @@ function appendMessageFunction(t: TableRef): Migration {
 }
 
 /** All migrations, by name (names sort in the order they apply). */
-function migrationsFor(schema: string | undefined): Record<string, Migration> {
+function migrationsFor(schema: string | undefined, partitions?: number): Record<string, Migration> {
   const t = tableRef(schema);
   return {
-    '0001_initial': initial(t, schema),
+    '0001_initial': initial(t, schema, partitions),
     '0002_append_message_function': appendMessageFunction(t),
     '0003_send_batch': sendBatchFunction(t),
     '0004_read_views': readViewsMigration(t),
   };
 }
 
-async function migratorFor<DB>({ db, schema }: MigrateOptions<DB>): Promise<Migrator> {
+async function migratorFor<DB>({ db, schema, partitions }: MigrateOptions<DB>): Promise<Migrator> {
   const checked = checkSchemaName(schema);
-  const migrations = migrationsFor(checked);
+  const migrations = migrationsFor(checked, checkPartitions(partitions));
   // kysely looks for its bookkeeping tables in every schema when none is named, so a copy in
   // another schema would be mistaken for ours: always name one (the current one by default).
   const bookkeeping =
     checked ?? String((await sql<{ s: string }>`select current_schema() as s`.execute(db)).rows[0]?.s ?? 'public');
+  await checkExistingPartitions(db as unknown as Kysely<unknown>, bookkeeping, partitions);
   return new Migrator({
     // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the Migrator takes any database type
     db: db as unknown as Kysely<any>,

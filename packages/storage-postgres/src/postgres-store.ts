@@ -8,6 +8,7 @@ import type { Row } from './rows.js';
 import { toTsQuery } from './search-query.js';
 import { MESSAGE_TYPE, MUTATION_TYPES, tableRef } from './tables.js';
 import { visibleMessage } from '@parley/core';
+import { routeReads, type ReplicaOptions } from './replica-router.js';
 
 /** Options of {@link createPostgresStore}. */
 export interface PostgresStoreOptions<DB> {
@@ -20,6 +21,16 @@ export interface PostgresStoreOptions<DB> {
    * batch, each with its own result. Missing fields take {@link DEFAULT_BATCHING}.
    */
   batching?: Partial<BatchingOptions>;
+  /**
+   * Streaming replicas (kysely instances on hot standbys of `db`) that may answer reads: history,
+   * search, inbox, sync, receipts and other lists. A replica answers only when it has replayed
+   * everything this store wrote or showed, otherwise the primary does; a replica that fails is skipped
+   * for a while. Writes and the engine's checks always go to `db`. See docs/storage-postgres.md,
+   * "Read replicas". Default: none, every read goes to `db`.
+   */
+  replicas?: Array<Kysely<DB>>;
+  /** Tuning of {@link replicas}. Missing fields take {@link DEFAULT_REPLICA_OPTIONS}. */
+  replicaOptions?: Partial<ReplicaOptions>;
 }
 
 /** What this store supports. */
@@ -35,6 +46,13 @@ export const POSTGRES_CAPABILITIES: StoreCapabilities = {
  * Run {@link migrate} first. The store never destroys the kysely instance: the caller owns it.
  */
 export function createPostgresStore<DB>(options: PostgresStoreOptions<DB>): ChatStore {
+  const { replicas, replicaOptions, ...single } = options;
+  if (replicas === undefined || replicas.length === 0) return storeOn(single);
+  const on = (db: Kysely<DB>) => ({ db: db as unknown as Kysely<unknown>, store: storeOn({ ...single, db }) });
+  return routeReads(on(options.db), replicas.map(on), replicaOptions);
+}
+
+function storeOn<DB>(options: PostgresStoreOptions<DB>): ChatStore {
   const db = options.db as unknown as Kysely<unknown>;
   const t = tableRef(options.schema);
   const sends = new Batcher<SendItem, AppendResult>((items) => runSendBatch(db, t, items), options.batching);
