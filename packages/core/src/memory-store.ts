@@ -3,6 +3,7 @@ import { applyMutation, conversationChanges, newConversationRecord, previewOf, s
 import { ChatError } from './errors.js';
 import { appendNeeds, appendRefused, checkAppend, type AppendState } from './preconditions.js';
 import { leftViewOf, messagesAsSeen } from './former-view.js';
+import { createMemoryFeedStore } from './memory-feed-store.js';
 import type {
   AppendInput,
   AppendResult,
@@ -81,6 +82,7 @@ export function createMemoryStore(): ChatStore {
   };
 
   const store: ChatStore = {
+    feed: createMemoryFeedStore(() => conversations),
     capabilities: { fullTextSearch: false, transactions: true, uniqueConstraints: true, persistent: false },
 
     async upsertUser(input) {
