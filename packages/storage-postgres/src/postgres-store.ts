@@ -8,6 +8,7 @@ import type { Row } from './rows.js';
 import { toTsQuery } from './search-query.js';
 import { MESSAGE_TYPE, MUTATION_TYPES, tableRef } from './tables.js';
 import { visibleMessage } from '@parley/core';
+import { createPostgresFeedStore } from './postgres-feed-store.js';
 
 /** Options of {@link createPostgresStore}. */
 export interface PostgresStoreOptions<DB> {
@@ -52,6 +53,7 @@ export function createPostgresStore<DB>(options: PostgresStoreOptions<DB>): Chat
 
   const store: ChatStore = {
     capabilities: { ...POSTGRES_CAPABILITIES },
+    feed: createPostgresFeedStore(db, t),
 
     // ------------------------------------------------------------------ users
     async upsertUser(input) {
