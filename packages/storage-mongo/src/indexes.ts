@@ -73,6 +73,8 @@ export function indexSpecs({ textIndex = true, textLanguage = 'english' }: { tex
       { name: 'participant_started', key: { 'participants.userId': 1, startedAt: -1, id: -1 } },
     ],
     directs: [{ name: 'conversation', key: { conversationId: 1 } }],
+    // The change feed's dead letters, listed by keyset (cursors and leases are read by `_id`).
+    feed_parked: [{ name: 'consumer_conversation_seq', key: { consumer: 1, conversationId: 1, seq: 1 } }],
   };
 }
 
