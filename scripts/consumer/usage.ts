@@ -17,6 +17,7 @@ import { createRedisPubSub } from '@parley/pubsub-redis';
 import { createMongoStore } from '@parley/storage-mongo';
 import { createPostgresDb, createPostgresStore } from '@parley/storage-postgres';
 import { createWsServer, type WsServer } from '@parley/transport-ws';
+import { createWebhooks, verifyWebhook, type WebhookPayload } from '@parley/webhooks';
 
 export function engine(): Chat {
   const chat = createChat({ store: createMemoryStore() });
@@ -49,3 +50,9 @@ export function server(chat: Chat): Promise<WsServer> {
 
 export const conformance: typeof runStoreConformance = runStoreConformance;
 export const errors = (e: unknown): boolean => isChatError(e, 'FORBIDDEN') || isParleyError(e, 'FORBIDDEN') || ERROR_CODES.includes('FORBIDDEN');
+
+export function webhooks(chat: Chat): Promise<void> {
+  const w = createWebhooks({ chat, endpoints: [{ id: 'crm', url: 'http://127.0.0.1:1/hook', secret: 'whsec-0123456789' }] });
+  void verifyWebhook<WebhookPayload>({ body: '{}', header: 't=1,v1=00', secret: 'whsec-0123456789', now: 0 }).seq;
+  return w.stop();
+}
