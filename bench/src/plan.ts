@@ -1,4 +1,5 @@
 import type { E2EPlan } from './e2e/section.js';
+import type { FeedPlan } from './feed/section.js';
 import type { StoragePlan } from './storage/section.js';
 import type { Workload } from './workload.js';
 import { w1 } from './workload.js';
@@ -18,6 +19,8 @@ export interface ModePlan {
   realtime: { idle: number; fanoutMembers: number; fanoutMessages: number; pairs: number; seconds: number; repetitions: number };
   /** End to end over the wire (issue 14): closed and open loops, the home-grown baseline, the cluster row. */
   e2e: E2EPlan;
+  /** The change feed under send load (issue 16). */
+  feed: FeedPlan;
 }
 
 /** CongoDB (`--mongo=congodb`) only shows that the MongoDB section runs: a small W1 and few samples in every mode. */
@@ -39,6 +42,7 @@ export function modePlan(mode: 'quick' | 'full'): ModePlan {
       mongoStorage: small,
       realtime: { idle: 1000, fanoutMembers: 1000, fanoutMessages: 10, pairs: 50, seconds: 2, repetitions: 3 },
       e2e: { levels: [10, 50, 200], seconds: 1, repetitions: 2, openSeconds: 1.5, openRepetitions: 1, lightRate: 500, deadlineMs: 1000, clusterPairs: 50 },
+      feed: { conversations: 50, senders: 8, seconds: 1.5, repetitions: 2 },
     };
   }
   return {
@@ -50,5 +54,6 @@ export function modePlan(mode: 'quick' | 'full'): ModePlan {
     mongoStorage: { reads: { samples: 200, warmup: 10 }, sends: { concurrency: 8, seconds: 4, repetitions: 5 }, unreadUsers: 100 },
     realtime: { idle: 10_000, fanoutMembers: 1000, fanoutMessages: 30, pairs: 200, seconds: 5, repetitions: 5 },
     e2e: { levels: [10, 50, 200], seconds: 5, repetitions: 5, openSeconds: 10, openRepetitions: 3, lightRate: 500, deadlineMs: 5000, clusterPairs: 200 },
+    feed: { conversations: 500, senders: 16, seconds: 5, repetitions: 5 },
   };
 }

@@ -1,6 +1,6 @@
 /**
  * `npm run bench` (quick) / `npm run bench:full`: Parley beside its baselines in one run.
- * Flags: `--quick` | `--full`, `--write` (quick results are written only with it), `--only=storage,pglite,mongo,realtime,e2e,client`,
+ * Flags: `--quick` | `--full`, `--write` (quick results are written only with it), `--only=storage,pglite,mongo,realtime,e2e,feed,client`,
  * `--mongo=congodb` (the MongoDB section on in-process CongoDB, no figures), `--realtime-pg=postgres|pglite|none`.
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
@@ -21,6 +21,7 @@ import type { SectionResult } from './report/model.js';
 import { section } from './report/model.js';
 import { realtimeSection } from './realtime/section.js';
 import { e2eSection } from './e2e/section.js';
+import { feedSection } from './feed/section.js';
 import { pgliteStorage } from './storage/pglite.js';
 import { serverStorage } from './storage/server.js';
 
@@ -90,6 +91,10 @@ async function main(): Promise<void> {
     log('end to end over the wire (issue 14)…');
     run.sections.push(await e2eSection(options.pgUrl, await answers(options.pgUrl), plan.e2e, log));
   }
+  if (options.sections.has('feed')) {
+    log('change feed under send load (issue 16)…');
+    run.sections.push(await feedSection(plan.feed, await answers(options.pgUrl), log));
+  }
   if (options.sections.has('client')) {
     log('client bundle…');
     run.sections.push(await clientSection());
@@ -113,7 +118,7 @@ async function main(): Promise<void> {
       if (previous) {
         const fresh = new Set(run.sections.map((s) => s.id));
         run.sections = [...previous.sections.filter((s) => !fresh.has(s.id)), ...run.sections];
-        const order = ['pg', 'pglite', 'mongo', 'realtime', 'e2e', 'client'];
+        const order = ['pg', 'pglite', 'mongo', 'realtime', 'e2e', 'feed', 'client'];
         run.sections.sort((a, b) => order.indexOf(a.id) - order.indexOf(b.id));
         run.machine = { ...previous.machine, ...machine, postgres: machine.postgres ?? previous.machine.postgres, pglite: machine.pglite ?? previous.machine.pglite, mongodb: machine.mongodb ?? previous.machine.mongodb };
       }
