@@ -19,3 +19,4 @@ export type { FeedStore, FeedPending, FeedParked } from './feed-store.js';
 export { createFeed, feedStoreOf, type Feed, type FeedBatch, type FeedOptions, type FeedRunResult } from './feed.js';
 export type { FeedLag } from './feed-lag.js';
 export { createMemoryFeedStore } from './memory-feed-store.js';
+export type { PushDevice, PushDeviceStore, PushLevel } from './push-device-store.js';

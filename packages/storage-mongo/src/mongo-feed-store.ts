@@ -7,8 +7,8 @@ interface CursorDoc { _id: ObjectId; consumer: string; conversationId: string; s
 interface LeaseDoc { _id: ObjectId; consumer: string; holder: string; expiresAt: number }
 interface ParkedDoc { _id: ObjectId; consumer: string; conversationId: string; seq: number; reason: string; at: number }
 
-/** Names of the feed's collections, without prefix (see {@link indexSpecs} for their index). */
-export const FEED_COLLECTION_NAMES = ['feed_cursors', 'feed_leases', 'feed_parked'] as const;
+/** Names of the collections of the change feed and of push devices, without prefix. */
+export const FEED_COLLECTION_NAMES = ['feed_cursors', 'feed_leases', 'feed_parked', 'push_devices'] as const;
 
 /** An upsert by `_id` that retries once when a concurrent upsert of the same `_id` won the insert. */
 async function upsertById(run: () => Promise<unknown>): Promise<void> {

@@ -8,6 +8,7 @@ import { conversationMethods } from './conversations.js';
 import { createKeyedQueue } from './keyed-queue.js';
 import { logMethods } from './log.js';
 import { createMongoFeedStore } from './mongo-feed-store.js';
+import { createMongoPushDeviceStore } from './mongo-push-device-store.js';
 import { readViewMethods, withReadViews } from './read-views.js';
 import { memberMethods } from './members.js';
 import type { SearchMode } from './queries.js';
@@ -65,6 +66,7 @@ export function createMongoStore(options: MongoStoreOptions): ChatStore {
   return {
     capabilities,
     feed: createMongoFeedStore(options.db, prefix),
+    push: createMongoPushDeviceStore(options.db, prefix),
     ...userMethods(ctx),
     ...conversationMethods(ctx),
     ...memberMethods(ctx),

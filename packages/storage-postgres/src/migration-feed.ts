@@ -10,6 +10,8 @@ import type { TableRef } from './tables.js';
  *   seq" can never skip one; a global insert-order position could.
  * - `feed_leases`: which node processes a consumer, until when (engine-clock ms).
  * - `feed_parked`: dead letters, events a consumer gave up on.
+ * - `push_devices`: the devices users registered for push notifications (read by the push feed
+ *   consumer of `@parley/push`), per user, bounded by the store's `putDevice`.
  */
 export function feedMigration(t: TableRef): Migration {
   return {
@@ -33,9 +35,19 @@ export function feedMigration(t: TableRef): Migration {
         at bigint not null,
         primary key (consumer, conversation_id, seq)
       )`.execute(db);
+      await sql`create table ${t('push_devices')} (
+        user_id text collate "C" not null,
+        device_id text collate "C" not null,
+        provider text not null,
+        token text not null,
+        level text not null,
+        created_at bigint not null,
+        updated_at bigint not null,
+        primary key (user_id, device_id)
+      )`.execute(db);
     },
     async down(db) {
-      for (const name of ['feed_parked', 'feed_leases', 'feed_cursors']) await sql`drop table if exists ${t(name)}`.execute(db);
+      for (const name of ['push_devices', 'feed_parked', 'feed_leases', 'feed_cursors']) await sql`drop table if exists ${t(name)}`.execute(db);
     },
   };
 }

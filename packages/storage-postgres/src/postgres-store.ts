@@ -9,6 +9,7 @@ import { toTsQuery } from './search-query.js';
 import { MESSAGE_TYPE, MUTATION_TYPES, tableRef } from './tables.js';
 import { visibleMessage } from '@parley/core';
 import { createPostgresFeedStore } from './postgres-feed-store.js';
+import { createPostgresPushDeviceStore } from './postgres-push-device-store.js';
 
 /** Options of {@link createPostgresStore}. */
 export interface PostgresStoreOptions<DB> {
@@ -54,6 +55,7 @@ export function createPostgresStore<DB>(options: PostgresStoreOptions<DB>): Chat
   const store: ChatStore = {
     capabilities: { ...POSTGRES_CAPABILITIES },
     feed: createPostgresFeedStore(db, t),
+    push: createPostgresPushDeviceStore(db, t),
 
     // ------------------------------------------------------------------ users
     async upsertUser(input) {
