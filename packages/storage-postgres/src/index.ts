@@ -10,3 +10,5 @@ export { DEFAULT_BATCHING } from './send-batcher.js';
 export type { BatchingOptions } from './send-batcher.js';
 export { createPostgresDb } from './connect.js';
 export type { PgClientEvents, PgModuleLike, PgPoolLike, PostgresDb, PostgresDbOptions } from './connect.js';
+export { inChatTransaction } from './chat-transaction.js';
+export type { ChatTransaction, ChatTransactionOptions } from './chat-transaction.js';

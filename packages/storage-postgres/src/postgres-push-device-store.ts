@@ -18,7 +18,8 @@ const toDevice = (r: Row): PushDevice => ({
 export function createPostgresPushDeviceStore(db: Kysely<unknown>, t: TableRef): PushDeviceStore {
   return {
     async putDevice({ userId, deviceId, provider, token, level, now, maxPerUser }) {
-      return db.transaction().execute(async (trx) => {
+      const inOne = <T>(fn: (trx: Kysely<unknown>) => Promise<T>) => (db.isTransaction ? fn(db) : db.transaction().execute(fn));
+      return inOne(async (trx) => {
         const row = (
           await sql<Row>`insert into ${t('push_devices')} as d (user_id, device_id, provider, token, level, created_at, updated_at)
             values (${userId}, ${deviceId}, ${provider}, ${token}, ${level}, ${now}, ${now})
