@@ -1,20 +1,6 @@
-/** Which messages reach a device as push notifications. */
-export type PushLevel = 'all' | 'mentions' | 'none';
+import type { PushDevice, PushLevel } from '@parley/protocol';
 
-/** A device a user registered for push notifications. */
-export interface PushDevice {
-  userId: string;
-  /** Chosen by the client (one per app install or browser profile), 1–200 characters. */
-  deviceId: string;
-  /** Which `PushProvider` delivers to it: `webpush`, `fcm`, `apns`, or a host's own name. */
-  provider: string;
-  /** The provider's address of the device (for Web Push: the `PushSubscription` as JSON). At most 4,096 characters. */
-  token: string;
-  /** `all` messages, only `mentions` (a mention of the user or a reply to one of their messages), or `none`. */
-  level: PushLevel;
-  createdAt: number;
-  updatedAt: number;
-}
+export type { PushDevice, PushLevel };
 
 /**
  * Push devices (`ChatStore.push`): per-user state, not in any conversation log.

@@ -1,5 +1,5 @@
 import { ChatError, createFeed, type Chat, type Feed, type PresenceRegistry, type PushDevice, type PushDeviceStore, type PushLevel } from '@parley/core';
-import type { ConversationEvent, Message } from '@parley/protocol';
+import { PushOpParams, type ConversationEvent, type Message } from '@parley/protocol';
 import type { PushNotification, PushProvider } from './provider.js';
 
 /** Options of {@link createPushNotifier}. */
@@ -14,7 +14,7 @@ export interface PushNotifierOptions {
   privacy?: 'full' | 'hidden';
   /** Messages older than this when read are not pushed (a backlog after an outage, a new consumer's history). Default 1 h. */
   maxAgeMs?: number;
-  /** Devices kept per user (the least recently registered go first). Default 10. */
+  /** Devices kept per user by `registerDevice` (the least recently registered go first). Default 10, like `limits.maxPushDevicesPerUser` of the wire op. */
   maxDevicesPerUser?: number;
   /** Feed consumer name. Default `push`. */
   name?: string;
@@ -31,8 +31,8 @@ export interface PushNotifier {
   /** Process everything pending now (tests, scripts). */
   runOnce(): Promise<void>;
   /**
-   * Register (or replace) a device of a user. Call it from your own authenticated route: the user
-   * is the one your session says. `INVALID` for an unknown provider or a bad id/token/level.
+   * Register (or replace) a device of a user from server code (clients use the `registerPushDevice`
+   * operation). `INVALID` for an unknown provider or a bad id/token/level, `NOT_FOUND` for no such user.
    */
   registerDevice(input: { userId: string; deviceId: string; provider: string; token: string; level?: PushLevel }): Promise<PushDevice>;
   /** Remove a device of a user (logout, notifications turned off). Returns whether it existed. */
@@ -42,8 +42,6 @@ export interface PushNotifier {
 }
 
 const PAGE = 500;
-const DEVICE_ID = /^[A-Za-z0-9_.:-]{1,200}$/;
-const LEVELS: readonly PushLevel[] = ['all', 'mentions', 'none'];
 
 function preview(m: Message): string {
   const text = m.text ?? '';
@@ -157,11 +155,11 @@ export function createPushNotifier(options: PushNotifierOptions): PushNotifier {
     start: () => feed.start(),
     stop: () => feed.stop(),
     runOnce: async () => void (await feed.runOnce()),
-    async registerDevice({ userId, deviceId, provider, token, level = 'all' }) {
+    async registerDevice({ userId, ...params }) {
+      const parsed = PushOpParams.registerPushDevice.safeParse(params);
+      if (!parsed.success) throw new ChatError('INVALID', `bad push device: ${parsed.error.issues.map((i) => i.message).join('; ')}`);
+      const { deviceId, provider, token, level = 'all' } = parsed.data;
       if (!providers.has(provider)) throw new ChatError('INVALID', `unknown push provider ${JSON.stringify(provider)}`);
-      if (typeof deviceId !== 'string' || !DEVICE_ID.test(deviceId)) throw new ChatError('INVALID', 'deviceId must be 1-200 of A-Za-z0-9_.:-');
-      if (typeof token !== 'string' || token.length < 1 || token.length > 4096) throw new ChatError('INVALID', 'token must be 1-4096 characters');
-      if (!LEVELS.includes(level)) throw new ChatError('INVALID', 'level must be all, mentions or none');
       if ((await store.getUsers([userId])).length === 0) throw new ChatError('NOT_FOUND', 'no such user');
       return devices.putDevice({ userId, deviceId, provider, token, level, now: clock.now(), maxPerUser });
     },
