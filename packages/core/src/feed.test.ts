@@ -3,6 +3,7 @@ import { createChat } from './chat.js';
 import { isChatError } from './errors.js';
 import { createFeed } from './feed.js';
 import { createMemoryStore } from './memory-store.js';
+import { createManualClock } from './testing/fixtures.js';
 import type { ChatStore } from './store.js';
 
 async function setup() {
@@ -39,6 +40,39 @@ describe('createFeed', () => {
     for (let i = 0; i < 100 && seen.length < 2; i++) await new Promise((r) => setTimeout(r, 10));
     expect(seen).toEqual([1, 2]);
     await feed.stop();
+  });
+
+  it('a holder that loses its lease mid-pass stops before the next batch; the new holder goes on', async () => {
+    const clock = createManualClock();
+    const chat = createChat({ store: createMemoryStore(), clock });
+    await chat.upsertUser({ id: 'ana', displayName: 'Ana' });
+    for (const t of ['a', 'b', 'c']) await chat.as('ana').createGroup({ title: t, memberIds: [] });
+    const byA: string[] = [];
+    const byB: string[] = [];
+    const b = createFeed({ chat, name: 'shared', lease: { ttlMs: 1000, holder: 'b' }, handle: ({ conversationId }) => void byB.push(conversationId) });
+    let stalled = false;
+    const a = createFeed({
+      chat,
+      name: 'shared',
+      pageSize: 1,
+      concurrency: 1,
+      lease: { ttlMs: 1000, holder: 'a' },
+      handle: async ({ conversationId }) => {
+        byA.push(conversationId);
+        if (stalled) return;
+        stalled = true;
+        clock.advance(2000); // A stalls past its lease; B takes over meanwhile
+        expect((await b.runOnce()).leased).toBe(true);
+        await chat.as('ana').createGroup({ title: 'late', memberIds: [] }); // work A must not take
+      },
+    });
+    const result = await a.runOnce();
+    expect(result.leased).toBe(false);
+    expect(byA).toHaveLength(1); // it finished the batch in hand (at least once), then stopped
+    expect(byB).toHaveLength(3); // B processed everything, A's batch again included
+    expect(a.leased).toBe(false);
+    await b.runOnce();
+    expect(byB).toHaveLength(4);
   });
 
   it('refuses bad options and stores without a feed with INVALID', async () => {

@@ -61,7 +61,7 @@ export interface FeedOptions {
 
 /** What one {@link Feed.runOnce} did. */
 export interface FeedRunResult {
-  /** False when another node holds the lease (nothing was processed). */
+  /** False when another node holds the lease: nothing was processed, or the pass stopped when the lease was lost. */
   leased: boolean;
   /** Events consumed (delivered or skipped by the type filter). */
   events: number;
@@ -205,7 +205,7 @@ export function createFeed(options: FeedOptions): Feed {
         const now = clock.now();
         const due = page.filter((p) => (failures.get(p.conversationId)?.until ?? 0) <= now);
         for (let i = 0; i < due.length; i += concurrency) {
-          if (!(await keepLease(false))) return result;
+          if (!(await keepLease(false))) return { ...result, leased: false }; // another node took over
           const done = await Promise.all(due.slice(i, i + concurrency).map(processOne));
           for (const n of done) {
             if (n > 0) {
