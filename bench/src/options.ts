@@ -25,9 +25,9 @@ export interface BenchOptions {
 }
 
 /** The sections of a run. */
-export type SectionName = 'storage' | 'pglite' | 'mongo' | 'realtime' | 'e2e' | 'client' | 'bundles' | 'offline' | 'replicas';
+export type SectionName = 'storage' | 'pglite' | 'mongo' | 'realtime' | 'e2e' | 'feed' | 'client' | 'bundles' | 'offline' | 'replicas';
 
-const ALL: SectionName[] = ['storage', 'pglite', 'mongo', 'realtime', 'e2e', 'client', 'bundles', 'offline', 'replicas'];
+const ALL: SectionName[] = ['storage', 'pglite', 'mongo', 'realtime', 'e2e', 'feed', 'client', 'bundles', 'offline', 'replicas'];
 
 /** Parse `--quick|--full`, `--write`, `--only=storage,client`, `--mongo=congodb`, `--realtime-pg=…`. */
 export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptions {

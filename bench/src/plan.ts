@@ -1,6 +1,7 @@
 import type { E2EPlan } from './e2e/section.js';
 import type { OfflinePlan } from './offline/section.js';
 import type { ReplicaPlan } from './replicas/section.js';
+import type { FeedPlan } from './feed/section.js';
 import type { StoragePlan } from './storage/section.js';
 import type { Workload } from './workload.js';
 import { w1 } from './workload.js';
@@ -24,6 +25,8 @@ export interface ModePlan {
   offline: OfflinePlan;
   /** Read replicas (issue 19): a private primary alone vs with a streaming replica. */
   replicas: ReplicaPlan;
+  /** The change feed under send load (issue 16). */
+  feed: FeedPlan;
 }
 
 /** CongoDB (`--mongo=congodb`) only shows that the MongoDB section runs: a small W1 and few samples in every mode. */
@@ -47,6 +50,7 @@ export function modePlan(mode: 'quick' | 'full'): ModePlan {
       e2e: { levels: [10, 50, 200], seconds: 1, repetitions: 2, openSeconds: 1.5, openRepetitions: 1, lightRate: 500, deadlineMs: 1000, clusterPairs: 50 },
       offline: { repetitions: 3, heavy: { conversations: 100, messages: 20 } },
       replicas: { conversations: 100, messagesPerConversation: 20, users: 60, readers: 8, seconds: 1, repetitions: 3 },
+      feed: { conversations: 50, senders: 8, seconds: 1.5, repetitions: 2 },
     };
   }
   return {
@@ -60,5 +64,6 @@ export function modePlan(mode: 'quick' | 'full'): ModePlan {
     e2e: { levels: [10, 50, 200], seconds: 5, repetitions: 5, openSeconds: 10, openRepetitions: 3, lightRate: 500, deadlineMs: 5000, clusterPairs: 200 },
     offline: { repetitions: 7, heavy: { conversations: 500, messages: 50 } },
     replicas: { conversations: 1000, messagesPerConversation: 50, users: 500, readers: 16, seconds: 4, repetitions: 5 },
+    feed: { conversations: 500, senders: 16, seconds: 5, repetitions: 5 },
   };
 }

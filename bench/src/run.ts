@@ -1,6 +1,6 @@
 /**
  * `npm run bench` (quick) / `npm run bench:full`: Parley beside its baselines in one run.
- * Flags: `--quick` | `--full`, `--write` (quick results are written only with it), `--only=storage,pglite,mongo,realtime,e2e,client,bundles,offline,replicas`,
+ * Flags: `--quick` | `--full`, `--write` (quick results are written only with it), `--only=storage,pglite,mongo,realtime,e2e,feed,client,bundles,offline,replicas`,
  * `--mongo=congodb` (the MongoDB section on in-process CongoDB, no figures), `--realtime-pg=postgres|pglite|none`.
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
@@ -24,6 +24,7 @@ import { section } from './report/model.js';
 import { realtimeSection } from './realtime/section.js';
 import { e2eSection } from './e2e/section.js';
 import { replicaSection } from './replicas/section.js';
+import { feedSection } from './feed/section.js';
 import { pgliteStorage } from './storage/pglite.js';
 import { serverStorage } from './storage/server.js';
 
@@ -96,6 +97,9 @@ async function main(): Promise<void> {
   if (options.sections.has('replicas')) {
     log('read replicas (private primary + streaming replica)…');
     run.sections.push(await replicaSection(plan.replicas, log));
+  if (options.sections.has('feed')) {
+    log('change feed under send load (issue 16)…');
+    run.sections.push(await feedSection(plan.feed, await answers(options.pgUrl), log));
   }
   if (options.sections.has('client')) {
     log('client bundle…');
@@ -131,7 +135,8 @@ async function main(): Promise<void> {
       if (previous) {
         const fresh = new Set(run.sections.map((s) => s.id));
         run.sections = [...previous.sections.filter((s) => !fresh.has(s.id)), ...run.sections];
-        const order = ['pg', 'pglite', 'mongo', 'realtime', 'e2e', 'client', 'bundles', 'offline', 'replicas'];
+        const order = ['pg', 'pglite', 'mongo', 'realtime', 'e2e', 'feed', 'client', 'bundles', 'offline', 'replicas'];
+        const order = ['pg', 'pglite', 'mongo', 'realtime', 'e2e', 'feed', 'client', 'bundles', 'offline', 'replicas'];
         run.sections.sort((a, b) => order.indexOf(a.id) - order.indexOf(b.id));
         run.machine = { ...previous.machine, ...machine, postgres: machine.postgres ?? previous.machine.postgres, pglite: machine.pglite ?? previous.machine.pglite, mongodb: machine.mongodb ?? previous.machine.mongodb };
       }

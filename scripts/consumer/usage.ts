@@ -19,6 +19,9 @@ import { ParleyProvider, useInbox, useMessages, type MessagesState } from '@parl
 import { createMongoStore } from '@parley/storage-mongo';
 import { createPostgresDb, createPostgresStore } from '@parley/storage-postgres';
 import { createWsServer, type WsServer } from '@parley/transport-ws';
+import { createWebhooks, verifyWebhook, type WebhookPayload } from '@parley/webhooks';
+import { createPushNotifier, type PushProvider } from '@parley/push';
+import { createMemoryPresence } from '@parley/core';
 
 export function engine(): Chat {
   const chat = createChat({ store: createMemoryStore() });
@@ -63,3 +66,13 @@ export function useConversation(conversationId: string): MessagesState & { unrea
   return { ...useMessages(conversationId), unread };
 }
 export const provider: typeof ParleyProvider = ParleyProvider;
+export function webhooks(chat: Chat): Promise<void> {
+  const w = createWebhooks({ chat, endpoints: [{ id: 'crm', url: 'http://127.0.0.1:1/hook', secret: 'whsec-0123456789' }] });
+  void verifyWebhook<WebhookPayload>({ body: '{}', header: 't=1,v1=00', secret: 'whsec-0123456789', now: 0 }).seq;
+  return w.stop();
+}
+
+export function push(chat: Chat): Promise<void> {
+  const provider: PushProvider = { name: 'log', send: async () => ({ ok: true }) };
+  return createPushNotifier({ chat, presence: createMemoryPresence(), providers: [provider] }).stop();
+}

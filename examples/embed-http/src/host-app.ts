@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { createChat, type Chat, type ChatStore } from '@parley/core';
 import { createWsServer, type OriginPolicy } from '@parley/transport-ws';
+import { createWebhooks, type WebhookEndpoint } from '@parley/webhooks';
 
 /** Options of {@link startHostApp}. */
 export interface HostAppOptions {
@@ -14,6 +15,8 @@ export interface HostAppOptions {
   origins?: OriginPolicy;
   /** Session lifetime in ms. Default 1 hour. */
   sessionTtlMs?: number;
+  /** Webhook endpoints fed from the change feed (durable: a restart resumes where it stopped). Default: none. */
+  webhooks?: WebhookEndpoint[];
 }
 
 /** A running host app. */
@@ -68,6 +71,10 @@ export async function startHostApp(options: HostAppOptions): Promise<HostApp> {
     return session && session.expiresAt > Date.now() ? session.userId : null;
   };
   const chat = createChat({ store: options.store });
+  // the backend reacts to chat through the change feed: every committed message reaches the
+  // endpoints, also those committed by another node or while this one was down
+  const webhooks = options.webhooks?.length ? createWebhooks({ chat, endpoints: options.webhooks, feed: { pollMs: 200 } }) : null;
+  webhooks?.start();
 
   // the host owns its HTTP timeouts: without these a half-sent upgrade holds a socket for 80–95 s
   const server = createServer({ headersTimeout: 5_000, requestTimeout: 10_000, connectionsCheckingInterval: 1_000 }, (req, res) => {
@@ -112,6 +119,7 @@ export async function startHostApp(options: HostAppOptions): Promise<HostApp> {
     revoke: (token) => void sessions.delete(token),
     async close() {
       await ws.close();
+      await webhooks?.stop();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await chat.close();
     },

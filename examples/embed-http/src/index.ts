@@ -1,2 +1,3 @@
 export { startHostApp, type HostApp, type HostAppOptions } from './host-app.js';
 export { postgresStore } from './postgres.js';
+export { startWebhookReceiver, type WebhookReceiver } from './webhook-receiver.js';

@@ -4,7 +4,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { createClient, type ParleyClient, type WebSocketConstructor } from '@parley/client';
-import { postgresStore, startHostApp, type HostApp } from '../src/index.js';
+import { postgresStore, startHostApp, startWebhookReceiver, type HostApp, type WebhookReceiver } from '../src/index.js';
 
 const PG_URL = process.env.PARLEY_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
@@ -41,15 +41,19 @@ describe.skipIf(!available)('embed-http: Parley inside an existing HTTP app on P
   const schema = `parley_embed_${randomBytes(5).toString('hex')}`;
   let app: HostApp;
   let pgStore: Awaited<ReturnType<typeof postgresStore>>;
+  let receiver: WebhookReceiver;
   const clients: ParleyClient[] = [];
+  const secret = 'whsec-embed-http-test';
 
   beforeAll(async () => {
     pgStore = await postgresStore({ url: PG_URL, schema });
-    app = await startHostApp({ store: pgStore.store, port: 0 });
+    receiver = await startWebhookReceiver({ secret });
+    app = await startHostApp({ store: pgStore.store, port: 0, webhooks: [{ id: 'backend', url: receiver.url, secret, types: ['message'] }] });
   });
   afterAll(async () => {
     for (const c of clients) c.close();
     await app?.close();
+    await receiver?.close();
     if (pgStore) {
       await sql`drop schema if exists ${sql.id(schema)} cascade`.execute(pgStore.db);
       await pgStore.close();
@@ -88,6 +92,14 @@ describe.skipIf(!available)('embed-http: Parley inside an existing HTTP app on P
     expect(history.events.filter((e) => e.type === 'message').map((e) => (e.type === 'message' ? e.message.text : null))).toEqual([
       'Hello from the host app',
     ]);
+
+    // the host's backend got the message as a signed webhook from the change feed
+    await until(() => receiver.payloads.some((p) => p.conversationId === dm.id && p.seq === sent.seq));
+    const hook = receiver.payloads.find((p) => p.conversationId === dm.id && p.seq === sent.seq)!;
+    expect(hook.event.type === 'message' && hook.event.message.text).toBe('Hello from the host app');
+    expect(receiver.rejected).toBe(0);
+    const forged = await fetch(receiver.url, { method: 'POST', body: JSON.stringify(hook), headers: { 'parley-signature': 't=1,v1=' + '0'.repeat(64) } });
+    expect(forged.status).toBe(401);
 
     // a bad token never gets a session
     const intruder = connect('not-a-session');

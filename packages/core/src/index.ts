@@ -15,3 +15,8 @@ export { DEFAULT_QUOTAS, type Quotas } from './quotas.js';
 export { createMemoryStore } from './memory-store.js';
 export { leftViewOf } from './former-view.js';
 export { jsonBytes, withinBudget } from './reply-budget.js';
+export type { FeedStore, FeedPending, FeedParked } from './feed-store.js';
+export { createFeed, feedStoreOf, type Feed, type FeedBatch, type FeedOptions, type FeedRunResult } from './feed.js';
+export type { FeedLag } from './feed-lag.js';
+export { createMemoryFeedStore } from './memory-feed-store.js';
+export type { PushDevice, PushDeviceStore, PushLevel } from './push-device-store.js';

@@ -43,6 +43,8 @@ export interface Limits {
    * link to drain before the transport closes it as a slow consumer. Default 256 KiB.
    */
   maxReplyBytes: number;
+  /** Push devices kept per user (`registerPushDevice`); registering one more drops the one registered longest ago. Default 10. */
+  maxPushDevicesPerUser: number;
 }
 
 /** The defaults of {@link Limits}. */
@@ -63,4 +65,5 @@ export const DEFAULT_LIMITS: Limits = {
   defaultPageSize: 50,
   quotas: DEFAULT_QUOTAS,
   maxReplyBytes: 256 * 1024,
+  maxPushDevicesPerUser: 10,
 };

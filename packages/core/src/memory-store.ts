@@ -3,6 +3,8 @@ import { applyMutation, conversationChanges, newConversationRecord, previewOf, s
 import { ChatError } from './errors.js';
 import { appendNeeds, appendRefused, checkAppend, type AppendState } from './preconditions.js';
 import { leftViewOf, messagesAsSeen } from './former-view.js';
+import { createMemoryFeedStore } from './memory-feed-store.js';
+import { createMemoryPushDeviceStore } from './memory-push-device-store.js';
 import type {
   AppendInput,
   AppendResult,
@@ -81,6 +83,8 @@ export function createMemoryStore(): ChatStore {
   };
 
   const store: ChatStore = {
+    feed: createMemoryFeedStore(() => conversations),
+    push: createMemoryPushDeviceStore(),
     capabilities: { fullTextSearch: false, transactions: true, uniqueConstraints: true, persistent: false },
 
     async upsertUser(input) {

@@ -11,6 +11,7 @@ import { publish, type EngineContext } from './context.js';
 import { ChatError, errors, invalidFromZod, isChatError } from './errors.js';
 import { callHandlers, loadCall } from './handlers/calls.js';
 import { conversationHandlers } from './handlers/conversations.js';
+import { deviceHandlers } from './handlers/devices.js';
 import { messageHandlers } from './handlers/messages.js';
 import { readHandlers } from './handlers/reads.js';
 import { receiptBatchHandlers } from './handlers/receipts-batch.js';
@@ -26,6 +27,7 @@ const handlers: { [K in OpName]: Handler<K> } = {
   ...readHandlers,
   ...receiptBatchHandlers,
   ...callHandlers,
+  ...deviceHandlers,
 };
 
 /** Parameters of `ChatSession.typing`. */

@@ -1,4 +1,6 @@
 import type { AppendRefusal, appendNeeds, appendRefused, checkAppend } from './preconditions.js';
+import type { FeedStore } from './feed-store.js';
+import type { PushDeviceStore } from './push-device-store.js';
 import type {
   Call,
   Contact,
@@ -215,6 +217,12 @@ export interface ChatStore {
 
   /** Release connections and timers. The store is unusable afterwards. Optional. */
   close?(): Promise<void>;
+
+  /** Durable cursors, leases and dead letters of the change feed (`createFeed`). Optional: without it there is no feed. */
+  readonly feed?: FeedStore;
+
+  /** Devices registered for push notifications (`@parley/push`). Optional: without it there is no push. */
+  readonly push?: PushDeviceStore;
 
   // ------------------------------------------------------------------ users
 

@@ -20,6 +20,8 @@ import { callsSuite } from './testing/calls.js';
 import { concurrencySuite } from './testing/concurrency.js';
 import { idempotencySuite } from './testing/idempotency.js';
 import { resolveCapabilities, type PubSubConformanceOptions, type ResolvedStoreOptions, type StoreConformanceOptions } from './testing/options.js';
+import { feedSuite } from './testing/feed.js';
+import { pushDevicesSuite } from './testing/push-devices.js';
 import { formerMembersSuite } from './testing/former-members.js';
 import { inboxSuite } from './testing/inbox.js';
 import { modelSuite } from './testing/model.js';
@@ -41,7 +43,7 @@ export type { ChatStore, PubSub };
 /**
  * Register the store conformance suites (vitest `describe` blocks) for one store: ordering,
  * idempotency, receipts, visibility, authorization, concurrency, preconditions (and their races), inbox-unread, search, calls,
- * retention, validation and model. Suites that need a capability the store lacks are registered
+ * retention, validation, model, the change feed and push devices. Suites that need a capability the store lacks are registered
  * as skipped with the reason in their name. Call it at the top level of a test file.
  */
 export function runStoreConformance(options: StoreConformanceOptions): void {
@@ -64,6 +66,8 @@ export function runStoreConformance(options: StoreConformanceOptions): void {
     modelSuite(o);
     formerMembersSuite(o);
     pagingSuite(o);
+    feedSuite(o);
+    pushDevicesSuite(o);
   });
 }
 

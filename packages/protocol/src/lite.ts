@@ -17,6 +17,7 @@ export const ENGINE_OP_NAMES = [
   'send', 'edit', 'delete', 'react', 'pin', 'history', 'markDelivered', 'markDeliveredMany', 'markRead', 'receipts', 'inbox',
   'unreadTotal', 'sync', 'search', 'hidden',
   'startCall', 'answerCall', 'declineCall', 'endCall', 'callHistory',
+  'registerPushDevice', 'removePushDevice', 'listPushDevices',
 ] as const;
 
 /** Connection-level operations that exist only on the wire. */

@@ -18,6 +18,7 @@ import {
 import type { ConversationEvent } from './events.js';
 import { ENGINE_OP_NAMES } from './lite.js';
 import { Cursor, Id, Limit, Metadata, Seq, Timestamp, Url, safeString } from './primitives.js';
+import { PushOpParams, type PushOpResults } from './push.js';
 
 const conversationId = { conversationId: Id };
 const target = { conversationId: Id, seq: Seq };
@@ -178,6 +179,9 @@ export const OpParams = {
   endCall: z.object({ callId: Id }).strict(),
   /** The acting user's calls, newest first. */
   callHistory: z.object(page).strict(),
+
+  // --- push devices
+  ...PushOpParams,
 } as const;
 
 /** Name of an operation. */
@@ -224,7 +228,7 @@ export interface SyncResult {
 }
 
 /** What each operation returns. */
-export interface OpResults {
+export interface OpResults extends PushOpResults {
   me: User;
   updateProfile: User;
   getUsers: User[];

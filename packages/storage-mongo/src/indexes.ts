@@ -73,6 +73,13 @@ export function indexSpecs({ textIndex = true, textLanguage = 'english' }: { tex
       { name: 'participant_started', key: { 'participants.userId': 1, startedAt: -1, id: -1 } },
     ],
     directs: [{ name: 'conversation', key: { conversationId: 1 } }],
+    // The change feed's dead letters, listed by keyset (cursors and leases are read by `_id`).
+    feed_parked: [{ name: 'consumer_conversation_seq', key: { consumer: 1, conversationId: 1, seq: 1 } }],
+    // Push devices: a page of recipients' devices, and the per-user trim.
+    push_devices: [
+      { name: 'user_device', key: { userId: 1, deviceId: 1 }, unique: true },
+      { name: 'user_updated', key: { userId: 1, updatedAt: -1 } },
+    ],
   };
 }
 

@@ -7,6 +7,8 @@ import type { StoreContext } from './context.js';
 import { conversationMethods } from './conversations.js';
 import { createKeyedQueue } from './keyed-queue.js';
 import { logMethods } from './log.js';
+import { createMongoFeedStore } from './mongo-feed-store.js';
+import { createMongoPushDeviceStore } from './mongo-push-device-store.js';
 import { readViewMethods, withReadViews } from './read-views.js';
 import { memberMethods } from './members.js';
 import type { SearchMode } from './queries.js';
@@ -63,6 +65,8 @@ export function createMongoStore(options: MongoStoreOptions): ChatStore {
   const log = logMethods(ctx);
   return {
     capabilities,
+    feed: createMongoFeedStore(options.db, prefix),
+    push: createMongoPushDeviceStore(options.db, prefix),
     ...userMethods(ctx),
     ...conversationMethods(ctx),
     ...memberMethods(ctx),

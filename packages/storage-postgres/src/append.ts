@@ -44,6 +44,8 @@ function batchable(input: AppendInput): boolean {
  * seq assignment and commit order agree (a smaller seq can never commit after a larger one is visible).
  */
 export function append(ctx: AppendContext, input: AppendInput): Promise<AppendResult> {
+  // a store on the host's own transaction (inChatTransaction): no group commit, no transaction of ours
+  if (ctx.db.isTransaction) return appendLocked(ctx, ctx.db as Transaction<unknown>, input);
   if (batchable(input)) {
     const draft = input.draft as MessageDraft;
     return ctx.sends.submit(draft.conversationId, { draft, required: input.requireActiveMember ?? null, notBlocked: input.notBlocked === true });

@@ -12,3 +12,5 @@ export { createPostgresDb } from './connect.js';
 export type { PgClientEvents, PgModuleLike, PgPoolLike, PostgresDb, PostgresDbOptions } from './connect.js';
 export { DEFAULT_REPLICA_OPTIONS } from './replica-router.js';
 export type { ReplicaOptions } from './replica-router.js';
+export { inChatTransaction } from './chat-transaction.js';
+export type { ChatTransaction, ChatTransactionOptions } from './chat-transaction.js';

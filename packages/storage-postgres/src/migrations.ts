@@ -5,6 +5,7 @@ import { checkSchemaName, tableRef } from './tables.js';
 import type { TableRef } from './tables.js';
 import { readViewsMigration } from './migration-read-views.js';
 import { checkExistingPartitions, checkPartitions, partitionClause, partitionsOf, PARTITIONED_TABLES } from './partitions.js';
+import { feedMigration } from './migration-feed.js';
 
 /** Options of {@link migrate} and {@link migrateDown}. */
 export interface MigrateOptions<DB = unknown> {
@@ -219,6 +220,7 @@ function migrationsFor(schema: string | undefined, partitions?: number): Record<
     '0002_append_message_function': appendMessageFunction(t),
     '0003_send_batch': sendBatchFunction(t),
     '0004_read_views': readViewsMigration(t),
+    '0005_feed': feedMigration(t),
   };
 }
 

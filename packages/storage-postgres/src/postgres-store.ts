@@ -9,6 +9,8 @@ import { toTsQuery } from './search-query.js';
 import { MESSAGE_TYPE, MUTATION_TYPES, tableRef } from './tables.js';
 import { visibleMessage } from '@parley/core';
 import { routeReads, type ReplicaOptions } from './replica-router.js';
+import { createPostgresFeedStore } from './postgres-feed-store.js';
+import { createPostgresPushDeviceStore } from './postgres-push-device-store.js';
 
 /** Options of {@link createPostgresStore}. */
 export interface PostgresStoreOptions<DB> {
@@ -70,6 +72,8 @@ function storeOn<DB>(options: PostgresStoreOptions<DB>): ChatStore {
 
   const store: ChatStore = {
     capabilities: { ...POSTGRES_CAPABILITIES },
+    feed: createPostgresFeedStore(db, t),
+    push: createPostgresPushDeviceStore(db, t),
 
     // ------------------------------------------------------------------ users
     async upsertUser(input) {

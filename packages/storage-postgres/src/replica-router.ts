@@ -166,8 +166,9 @@ export function routeReads(
 
   const routed: Record<string, unknown> = { capabilities: primary.store.capabilities };
   for (const [name, member] of Object.entries(base)) {
-    if (typeof member !== 'function') continue;
-    if (REPLICA_READS.has(name)) routed[name] = (...args: unknown[]) => read(name, args);
+    // parts that are not methods (the feed, push devices) are state of their own: on the primary
+    if (typeof member !== 'function') routed[name] ??= member;
+    else if (REPLICA_READS.has(name)) routed[name] = (...args: unknown[]) => read(name, args);
     else if (PRIMARY_READS.has(name)) routed[name] = (...args: unknown[]) => member(...args);
     // anything else is a write (or a method this router does not know yet): primary, and the floor moves
     else routed[name] = (...args: unknown[]) => onPrimary(name, args);

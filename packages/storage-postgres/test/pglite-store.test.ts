@@ -4,6 +4,7 @@ import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { migrate } from '../src/migrations.js';
 import { createPostgresStore } from '../src/postgres-store.js';
 import { openPGlite, truncateAll } from './support/pglite.js';
+import { chatTransactionSuite } from './support/chat-transaction-suite.js';
 import { defineStoreSuite } from './support/store-suite.js';
 
 let db: Kysely<unknown>;
@@ -24,3 +25,4 @@ afterAll(async () => {
 });
 
 defineStoreSuite({ store: () => store });
+chatTransactionSuite(() => ({ db }));

@@ -91,6 +91,11 @@ describe('every op round-trips over the wire', () => {
     expect(await call(ben, 'declineCall', { callId: c2.id })).toMatchObject({ id: c2.id });
     expect((await call(ana, 'callHistory', {})).items.length).toBeGreaterThan(0);
 
+    expect(await call(ana, 'registerPushDevice', { deviceId: 'phone', provider: 'webpush', token: 't' })).toMatchObject({ userId: 'ana', deviceId: 'phone' });
+    expect((await call(ana, 'listPushDevices', {})).map((d) => d.deviceId)).toEqual(['phone']);
+    expect(await call(ben, 'listPushDevices', {})).toEqual([]);
+    expect(await call(ana, 'removePushDevice', { deviceId: 'phone' })).toEqual({ removed: true });
+
     expect(await call(ana, 'typing', { conversationId: dm.id, typing: true })).toEqual({ ok: true });
     expect(await call(ana, 'ping', {})).toEqual({ now: expect.any(Number) });
   });

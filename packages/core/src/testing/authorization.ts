@@ -98,6 +98,9 @@ export const AUTHORIZATION_CASES: OpCase[] = [
   { op: 'sync', params: () => ({}), outcome: anyone },
   { op: 'search', label: 'search (everywhere)', params: () => ({ query: 'msg' }), outcome: anyone },
   { op: 'callHistory', params: () => ({}), outcome: anyone },
+  { op: 'registerPushDevice', params: () => ({ deviceId: 'phone', provider: 'webpush', token: 'token' }), outcome: anyone },
+  { op: 'removePushDevice', params: () => ({ deviceId: 'phone' }), outcome: anyone },
+  { op: 'listPushDevices', params: () => ({}), outcome: anyone },
   // conversations and membership
   { op: 'getConversation', ...inConv(), outcome: (k, s) => (k === 'channel' ? 'ok' : membership(k, s)) },
   { op: 'listMembers', ...inConv(), outcome: active },
