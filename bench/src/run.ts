@@ -97,6 +97,7 @@ async function main(): Promise<void> {
   if (options.sections.has('replicas')) {
     log('read replicas (private primary + streaming replica)…');
     run.sections.push(await replicaSection(plan.replicas, log));
+  }
   if (options.sections.has('feed')) {
     log('change feed under send load (issue 16)…');
     run.sections.push(await feedSection(plan.feed, await answers(options.pgUrl), log));
@@ -135,7 +136,6 @@ async function main(): Promise<void> {
       if (previous) {
         const fresh = new Set(run.sections.map((s) => s.id));
         run.sections = [...previous.sections.filter((s) => !fresh.has(s.id)), ...run.sections];
-        const order = ['pg', 'pglite', 'mongo', 'realtime', 'e2e', 'feed', 'client', 'bundles', 'offline', 'replicas'];
         const order = ['pg', 'pglite', 'mongo', 'realtime', 'e2e', 'feed', 'client', 'bundles', 'offline', 'replicas'];
         run.sections.sort((a, b) => order.indexOf(a.id) - order.indexOf(b.id));
         run.machine = { ...previous.machine, ...machine, postgres: machine.postgres ?? previous.machine.postgres, pglite: machine.pglite ?? previous.machine.pglite, mongodb: machine.mongodb ?? previous.machine.mongodb };
