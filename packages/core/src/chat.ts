@@ -16,6 +16,7 @@ import { createMemoryPubSub, topics, type PubSub } from './pubsub.js';
 import { createSession, type ChatSession } from './session.js';
 import { DEFAULT_CAPABILITIES, type ChatStore, type StoreCapabilities } from './store.js';
 import { requireActive } from './rules.js';
+import { exportUser, type ExportRecord } from './lifecycle/export.js';
 
 /** Limits as given to {@link createChat}: any subset, quotas too. */
 export type LimitOptions = Partial<Omit<Limits, 'quotas'>> & { quotas?: Partial<Quotas> };
@@ -96,6 +97,12 @@ export interface Chat {
   isMember(conversationId: string, userId: string): Promise<boolean>;
   /** Run retention now: erase content of messages deleted long ago, expire messages past their conversation's TTL. */
   runRetention(): Promise<{ purged: number; expired: number }>;
+  /**
+   * Everything Parley holds about a user (GDPR access and portability), streamed as
+   * {@link ExportRecord}s with bounded memory; `exportLines` turns them into JSON lines. Throws
+   * `NOT_FOUND` for an unknown user. The format is documented in docs/operations.md.
+   */
+  exportUser(userId: string, options?: { pageSize?: number }): AsyncIterable<ExportRecord>;
   /** Subscribe to committed events in this process (webhooks, push notifications). */
   on<E extends keyof ChatEvents>(event: E, listener: ChatEvents[E]): () => void;
   /** The bus events are published on (transports subscribe to it). */
@@ -237,6 +244,7 @@ export function createChat(options: ChatOptions): Chat {
       const expired = await ctx.store.expireMessages({ now });
       return { purged, expired };
     },
+    exportUser: (userId, exportOptions) => exportUser(ctx.store, userId, { ...exportOptions, now: ctx.clock.now() }),
     on(event, listener) {
       ctx.emitter.on(event, listener as never);
       return () => void ctx.emitter.off(event, listener as never);

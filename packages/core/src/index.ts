@@ -15,3 +15,4 @@ export { DEFAULT_QUOTAS, type Quotas } from './quotas.js';
 export { createMemoryStore } from './memory-store.js';
 export { leftViewOf } from './former-view.js';
 export { jsonBytes, withinBudget } from './reply-budget.js';
+export { exportLines, EXPORT_FORMAT, EXPORT_VERSION, type ExportRecord } from './lifecycle/export.js';

@@ -1,10 +1,12 @@
 #!/usr/bin/env node
 import { createPostgresDb } from './connect.js';
 import { migrate, migrateDown } from './migrations.js';
+import { exportUserCommand } from './commands/export-user.js';
 
-const USAGE = `usage: parley-postgres <migrate|down> [--url postgres://user@host:port/db] [--schema name]
-  migrate   apply every pending migration (safe to run twice)
-  down      revert every migration (drops Parley's tables)
+const USAGE = `usage: parley-postgres <migrate|down|export-user> [--url postgres://user@host:port/db] [--schema name]
+  migrate      apply every pending migration (safe to run twice)
+  down         revert every migration (drops Parley's tables)
+  export-user  --user ID: write everything Parley holds about the user to stdout, as JSON lines
   --url     connection string (default: $DATABASE_URL)
   --schema  Postgres schema for Parley's tables (default: the search_path)`;
 
@@ -24,7 +26,7 @@ function flags(args: string[]): Map<string, string> {
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
-  if (command !== 'migrate' && command !== 'down') {
+  if (command !== 'migrate' && command !== 'down' && command !== 'export-user') {
     console.error(USAGE);
     return command === undefined || command === '--help' ? 0 : 2;
   }
@@ -40,6 +42,13 @@ async function main(argv: string[]): Promise<number> {
   const postgres = createPostgresDb({ pg, url, max: 1, statementTimeoutMs: 0 });
   const { db } = postgres;
   try {
+    if (command === 'export-user') {
+      const userId = options.get('user');
+      if (!userId) throw new Error('export-user needs --user ID');
+      const lines = await exportUserCommand({ db, userId, out: process.stdout, ...(schema ? { schema } : {}) });
+      console.error(`exported ${lines} records`);
+      return 0;
+    }
     const report = command === 'migrate' ? await migrate({ db, ...(schema ? { schema } : {}) }) : await migrateDown({ db, ...(schema ? { schema } : {}) });
     const verb = command === 'migrate' ? 'applied' : 'reverted';
     console.log(report.executed.length ? `${verb}: ${report.executed.join(', ')}` : `nothing to do (${command === 'migrate' ? 'up to date' : 'nothing applied'})`);
