@@ -20,6 +20,7 @@ import { callsSuite } from './testing/calls.js';
 import { concurrencySuite } from './testing/concurrency.js';
 import { idempotencySuite } from './testing/idempotency.js';
 import { resolveCapabilities, type PubSubConformanceOptions, type ResolvedStoreOptions, type StoreConformanceOptions } from './testing/options.js';
+import { erasureSuite } from './testing/erasure.js';
 import { exportSuite } from './testing/export.js';
 import { formerMembersSuite } from './testing/former-members.js';
 import { inboxSuite } from './testing/inbox.js';
@@ -66,6 +67,7 @@ export function runStoreConformance(options: StoreConformanceOptions): void {
     formerMembersSuite(o);
     pagingSuite(o);
     exportSuite(o);
+    erasureSuite(o);
   });
 }
 
