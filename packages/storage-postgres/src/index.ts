@@ -10,3 +10,5 @@ export { DEFAULT_BATCHING } from './send-batcher.js';
 export type { BatchingOptions } from './send-batcher.js';
 export { createPostgresDb } from './connect.js';
 export type { PgClientEvents, PgModuleLike, PgPoolLike, PostgresDb, PostgresDbOptions } from './connect.js';
+export { importSeed000 } from './import/seed000.js';
+export type { Seed000ImportOptions, Seed000ImportReport } from './import/seed000.js';
