@@ -192,6 +192,7 @@ export function createChat(options: ChatOptions): Chat {
       const p = parse(UpsertUserInput, input, 'user');
       const [existing] = await ctx.store.getUsers([p.id]);
       if (!existing && p.displayName === undefined) throw new ChatError('INVALID', 'displayName is required for a new user');
+      if (existing && erasureOf(existing)) throw new ChatError('FORBIDDEN', 'this account was deleted');
       return ctx.store.upsertUser({ ...p, now: ctx.clock.now() });
     },
     async systemMessage(input) {

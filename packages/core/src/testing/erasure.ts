@@ -98,6 +98,7 @@ export function erasureSuite(o: ResolvedStoreOptions): void {
       await expectCode(w.chat.as(s.b).openDirect({ userId: s.a }), 'NOT_FOUND');
       await expectCode(w.chat.as(s.b).addMembers({ conversationId: s.g.id, userIds: [s.a] }), 'NOT_FOUND');
       await expectCode(w.chat.as(s.a).createGroup({ title: 'back' }), 'NOT_FOUND');
+      await expectCode(w.chat.upsertUser({ id: s.a, displayName: 'a again' }), 'FORBIDDEN'); // the host cannot bring the profile back
       // b's unread counts still count the tombstones (the definition of unread is unchanged)
       expect((await w.chat.as(s.b).inbox({})).items.find((e) => e.conversation.id === s.d.id)!.conversation.lastMessage).toMatchObject({ text: null, deleted: true });
     });
