@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { createChat, createUuidV7, type Chat, type ChatStore } from '@parley/core';
 import type { Attachment, MessageKind } from '@parley/protocol';
 import { sql, type Kysely, type RawBuilder } from 'kysely';
@@ -15,6 +16,8 @@ export interface Seed000ImportOptions {
   targetSchema?: string;
   /** Messages read per page of the source. Default 1000. */
   pageSize?: number;
+  /** Conversations imported at once within a page (each one's messages stay in order). Default 8. */
+  concurrency?: number;
   /** Called after every page of messages with the running totals. */
   onProgress?: (report: Seed000ImportReport) => void;
 }
@@ -65,10 +68,11 @@ export async function importSeed000(options: Seed000ImportOptions): Promise<Seed
   const src = (name: string) => sql.table(`${options.sourceSchema ?? 'public'}.${name}`);
   const read = async (q: RawBuilder<Row>) => (await q.execute(options.source)).rows;
   const store = createPostgresStore({ db: options.target, ...(options.targetSchema ? { schema: options.targetSchema } : {}) });
-  let now = 0;
-  const preset: string[] = [];
+  // the engine's clock and ids, per import step: the source's timestamps and ids (steps run concurrently)
+  const moment = new AsyncLocalStorage<{ now: number; ids: string[] }>();
   const uuid = createUuidV7({ now: () => Date.now() });
-  const chat = createChat({ store, clock: { now: () => now }, ids: { next: () => preset.shift() ?? uuid.next() } });
+  const chat = createChat({ store, clock: { now: () => moment.getStore()?.now ?? Date.now() }, ids: { next: () => moment.getStore()?.ids.shift() ?? uuid.next() } });
+  const at: At = (now, ids, fn) => moment.run({ now, ids: [...ids] }, fn);
   const report: Seed000ImportReport = { users: 0, directs: 0, groups: 0, messages: 0, skipped: 0, watermarks: 0, unmapped: [], unmappedCount: 0 };
   const unmapped = (table: string, id: unknown, reason: string) => {
     report.unmappedCount += 1;
@@ -76,14 +80,14 @@ export async function importSeed000(options: Seed000ImportOptions): Promise<Seed
   };
   try {
     for (const u of await read(sql<Row>`select user_id, name, profile_pic_url, status_message, ${epoch(sql.ref('created_at'))} as created_at from ${src('users')} order by 5, user_id`)) {
-      now = ms(u.created_at);
       const name = String(u.name ?? '').trim() || 'User';
       const avatar = typeof u.profile_pic_url === 'string' && /^https?:\/\//.test(u.profile_pic_url) ? u.profile_pic_url : null;
-      await chat.upsertUser({ id: String(u.user_id), displayName: name.slice(0, 100), avatarUrl: avatar, statusText: (u.status_message as string | null) ?? null });
+      const profile = { id: String(u.user_id), displayName: name.slice(0, 100), avatarUrl: avatar, statusText: (u.status_message as string | null) ?? null };
+      await at(ms(u.created_at), [], () => chat.upsertUser(profile));
       report.users += 1;
     }
-    const conversationOf = await importChats(chat, store, read, src, report, unmapped, (t) => (now = t), preset);
-    await importMessages(chat, store, options, read, src, conversationOf, report, unmapped, (t) => (now = t), preset);
+    const conversationOf = await importChats(chat, store, read, src, report, unmapped, at);
+    await importMessages(chat, store, options, read, src, conversationOf, report, unmapped, at);
     await importWatermarks(store, read, src, conversationOf, report, options.target, options.targetSchema);
     return report;
   } finally {
@@ -94,9 +98,20 @@ export async function importSeed000(options: Seed000ImportOptions): Promise<Seed
 type Read = (q: RawBuilder<Row>) => Promise<Row[]>;
 type Src = (name: string) => ReturnType<typeof sql.table>;
 type Unmapped = (table: string, id: unknown, reason: string) => void;
+/** Run `fn` with the engine's clock at `now` and its next ids taken from `ids`. */
+type At = <T>(now: number, ids: string[], fn: () => Promise<T>) => Promise<T>;
+
+/** Run `work` over `items`, at most `limit` at once. */
+async function pool<T>(items: T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const lane = async () => {
+    while (next < items.length) await work(items[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
+}
 
 /** Chats and their members; returns source chat id → Parley conversation id. */
-async function importChats(chat: Chat, store: ChatStore, read: Read, src: Src, report: Seed000ImportReport, unmapped: Unmapped, at: (t: number) => void, preset: string[]) {
+async function importChats(chat: Chat, store: ChatStore, read: Read, src: Src, report: Seed000ImportReport, unmapped: Unmapped, at: At) {
   const conversationOf = new Map<string, string>();
   const chats = await read(sql<Row>`select c.chat_id, c.chat_type, c.name, c.created_by, ${epoch(sql.ref('c.created_at'))} as created_at,
       coalesce(json_agg(json_build_object('user', m.user_id, 'role', m.role) order by m.joined_at, m.user_id) filter (where m.user_id is not null), '[]') as members
@@ -105,49 +120,60 @@ async function importChats(chat: Chat, store: ChatStore, read: Read, src: Src, r
   for (const c of chats) {
     const id = String(c.chat_id);
     const members = (c.members as Array<{ user: string; role: string }>).map((m) => ({ user: String(m.user), role: m.role }));
-    at(ms(c.created_at));
-    if (c.chat_type === 'individual') {
-      if (members.length !== 2 || members[0]!.user === members[1]!.user) {
-        unmapped('chats', id, `individual chat with ${members.length} members`);
-        continue;
-      }
-      try {
-        const d = await chat.as(members[0]!.user, { unlimited: true }).openDirect({ userId: members[1]!.user });
-        conversationOf.set(id, d.id);
-        report.directs += 1;
-      } catch (error) {
-        unmapped('chats', id, `refused: ${error instanceof Error ? error.message : String(error)}`);
-      }
-      continue;
+    await at(ms(c.created_at), [id], () => importChat(chat, store, c, id, members, conversationOf, report, unmapped));
+  }
+  return conversationOf;
+}
+
+/** One chat; the group's id is the next id of the step (see {@link At}). */
+async function importChat(
+  chat: Chat,
+  store: ChatStore,
+  c: Row,
+  id: string,
+  members: Array<{ user: string; role: string }>,
+  conversationOf: Map<string, string>,
+  report: Seed000ImportReport,
+  unmapped: Unmapped,
+): Promise<void> {
+  if (c.chat_type === 'individual') {
+    if (members.length !== 2 || members[0]!.user === members[1]!.user) {
+      unmapped('chats', id, `individual chat with ${members.length} members`);
+      return;
     }
-    if (members.length === 0) {
-      unmapped('chats', id, 'group without members');
-      continue;
-    }
-    const owner = members.find((m) => m.user === c.created_by) ?? members.find((m) => m.role === 'admin') ?? members[0]!;
     try {
-      const as = chat.as(owner.user, { unlimited: true });
-      const rest = members.filter((m) => m !== owner).map((m) => m.user);
-      if (!(await store.getConversation(id))) {
-        preset.length = 0;
-        preset.push(id);
-        await as.createGroup({ title: String(c.name ?? '').trim().slice(0, 100) || 'Group', memberIds: rest.slice(0, 1000) });
-      }
-      // a rerun after a crash midway adds whoever is still missing and sets roles not yet set
-      const rows = await Promise.all(rest.map((user) => store.getMember(id, user)));
-      const missing = rest.filter((_, i) => !rows[i]);
-      for (let i = 0; i < missing.length; i += 1000) await as.addMembers({ conversationId: id, userIds: missing.slice(i, i + 1000) });
-      for (const [i, user] of rest.entries()) {
-        const admin = members.find((m) => m.user === user)!.role === 'admin';
-        if (admin && rows[i]?.role !== 'admin') await as.setRole({ conversationId: id, userId: user, role: 'admin' });
-      }
-      conversationOf.set(id, id);
-      report.groups += 1;
+      const d = await chat.as(members[0]!.user, { unlimited: true }).openDirect({ userId: members[1]!.user });
+      conversationOf.set(id, d.id);
+      report.directs += 1;
     } catch (error) {
       unmapped('chats', id, `refused: ${error instanceof Error ? error.message : String(error)}`);
     }
+    return;
   }
-  return conversationOf;
+  if (members.length === 0) {
+    unmapped('chats', id, 'group without members');
+    return;
+  }
+  const owner = members.find((m) => m.user === c.created_by) ?? members.find((m) => m.role === 'admin') ?? members[0]!;
+  try {
+    const as = chat.as(owner.user, { unlimited: true });
+    const rest = members.filter((m) => m !== owner).map((m) => m.user);
+    if (!(await store.getConversation(id))) {
+      await as.createGroup({ title: String(c.name ?? '').trim().slice(0, 100) || 'Group', memberIds: rest.slice(0, 1000) });
+    }
+    // a rerun after a crash midway adds whoever is still missing and sets roles not yet set
+    const rows = await Promise.all(rest.map((user) => store.getMember(id, user)));
+    const missing = rest.filter((_, i) => !rows[i]);
+    for (let i = 0; i < missing.length; i += 1000) await as.addMembers({ conversationId: id, userIds: missing.slice(i, i + 1000) });
+    for (const [i, user] of rest.entries()) {
+      const admin = members.find((m) => m.user === user)!.role === 'admin';
+      if (admin && rows[i]?.role !== 'admin') await as.setRole({ conversationId: id, userId: user, role: 'admin' });
+    }
+    conversationOf.set(id, id);
+    report.groups += 1;
+  } catch (error) {
+    unmapped('chats', id, `refused: ${error instanceof Error ? error.message : String(error)}`);
+  }
 }
 
 /** Messages in (created_at, message_id) order, paged by keyset. */
@@ -160,8 +186,7 @@ async function importMessages(
   conversationOf: Map<string, string>,
   report: Seed000ImportReport,
   unmapped: Unmapped,
-  at: (t: number) => void,
-  preset: string[],
+  at: At,
 ) {
   const pageSize = options.pageSize ?? 1000;
   let cursor: { at: unknown; id: string } | null = null;
@@ -171,7 +196,15 @@ async function importMessages(
         m.thumbnail_url, m.file_size, m.reply_to, m.is_edited, m.is_deleted, m.created_at::text as at_text,
         ${epoch(sql.ref('m.created_at'))} as created_at, ${epoch(sql.ref('m.updated_at'))} as updated_at
       from ${src('messages')} m ${after} order by m.created_at, m.message_id limit ${pageSize}`);
-    for (const m of page) await importMessage(chat, store, m, conversationOf, report, unmapped, at, preset, options);
+    // one lane per conversation: its messages in order, other conversations alongside
+    const lanes = new Map<string, Row[]>();
+    for (const m of page) {
+      const lane = conversationOf.get(String(m.chat_id)) ?? '';
+      lanes.set(lane, [...(lanes.get(lane) ?? []), m]);
+    }
+    await pool([...lanes.values()], options.concurrency ?? 8, async (rows) => {
+      for (const m of rows) await importMessage(chat, store, m, conversationOf, report, unmapped, at, options);
+    });
     if (page.length < pageSize) return;
     const last = page[page.length - 1]!;
     cursor = { at: last.at_text, id: String(last.message_id) };
@@ -186,8 +219,7 @@ async function importMessage(
   conversationOf: Map<string, string>,
   report: Seed000ImportReport,
   unmapped: Unmapped,
-  at: (t: number) => void,
-  preset: string[],
+  at: At,
   options: Seed000ImportOptions,
 ) {
   const id = String(m.message_id);
@@ -213,25 +245,22 @@ async function importMessage(
     replyTo = null;
   }
   const sender = chat.as(String(m.sender_id), { unlimited: true });
-  at(ms(m.created_at));
   // imported by an earlier run: only the edit or delete may be missing (a crash in between)
   const done = await seqOfClientId(options, conversationId, id);
   let sent = done === null ? null : await store.getMessage(conversationId, done);
   if (sent) report.skipped += 1;
   else {
-    preset.length = 0;
-    preset.push(id);
+    const input = { conversationId, clientId: id, kind, ...(text === null ? {} : { text }), attachments, ...(replyTo === null ? {} : { replyTo }) };
     try {
-      sent = await sender.send({ conversationId, clientId: id, kind, ...(text === null ? {} : { text }), attachments, ...(replyTo === null ? {} : { replyTo }) });
+      sent = await at(ms(m.created_at), [id], () => sender.send(input));
     } catch (error) {
-      preset.length = 0;
       return unmapped('messages', id, `refused: ${error instanceof Error ? error.message : String(error)}`);
     }
     report.messages += 1;
   }
-  at(ms(m.updated_at ?? m.created_at));
   if (m.is_deleted === true && sent.deletedAt === null) {
-    await sender.delete({ conversationId, seq: sent.seq, scope: 'everyone' });
+    const seq = sent.seq;
+    await at(ms(m.updated_at ?? m.created_at), [], () => sender.delete({ conversationId, seq, scope: 'everyone' }));
     await store.purgeDeleted({ deletedBefore: Number.MAX_SAFE_INTEGER, conversationId, seqs: [sent.seq] });
   } else if (m.is_edited === true && sent.editedAt === null && sent.deletedAt === null && text !== null) {
     // the engine ignores an edit to the same text; the source only knows the text after its edits
