@@ -17,3 +17,4 @@ export { leftViewOf } from './former-view.js';
 export { jsonBytes, withinBudget } from './reply-budget.js';
 export { exportLines, EXPORT_FORMAT, EXPORT_VERSION, type ExportRecord } from './lifecycle/export.js';
 export { ERASURE_KEY, ERASED_DISPLAY_NAME, erasureOf, type EraseOptions, type EraseReport } from './lifecycle/erase.js';
+export { createImportReport, UNMAPPED_LISTED, type ImportReport } from './lifecycle/import-report.js';

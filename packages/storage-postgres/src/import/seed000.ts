@@ -1,5 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { createChat, createUuidV7, type Chat, type ChatStore } from '@parley/core';
+import { createChat, createImportReport, createUuidV7, type Chat, type ChatStore, type ImportReport } from '@parley/core';
 import type { Attachment, MessageKind } from '@parley/protocol';
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import { createPostgresStore } from '../postgres-store.js';
@@ -22,19 +22,8 @@ export interface Seed000ImportOptions {
   onProgress?: (report: Seed000ImportReport) => void;
 }
 
-/** What an import did, and what it could not map (each with the source row's id and why). */
-export interface Seed000ImportReport {
-  users: number;
-  directs: number;
-  groups: number;
-  /** Messages sent; on a rerun, messages already imported count as `skipped`. */
-  messages: number;
-  skipped: number;
-  watermarks: number;
-  /** Source rows left out, at most 1000 listed (`unmappedCount` counts all). */
-  unmapped: Array<{ table: string; id: string; reason: string }>;
-  unmappedCount: number;
-}
+/** What an import did; `unmapped[].source` is the seed 000 table. */
+export type Seed000ImportReport = ImportReport;
 
 type Row = Record<string, unknown>;
 
@@ -73,11 +62,9 @@ export async function importSeed000(options: Seed000ImportOptions): Promise<Seed
   const uuid = createUuidV7({ now: () => Date.now() });
   const chat = createChat({ store, clock: { now: () => moment.getStore()?.now ?? Date.now() }, ids: { next: () => moment.getStore()?.ids.shift() ?? uuid.next() } });
   const at: At = (now, ids, fn) => moment.run({ now, ids: [...ids] }, fn);
-  const report: Seed000ImportReport = { users: 0, directs: 0, groups: 0, messages: 0, skipped: 0, watermarks: 0, unmapped: [], unmappedCount: 0 };
-  const unmapped = (table: string, id: unknown, reason: string) => {
-    report.unmappedCount += 1;
-    if (report.unmapped.length < 1000) report.unmapped.push({ table, id: String(id), reason });
-  };
+  const { report, unmapped: record } = createImportReport();
+  const unmapped = (table: string, id: unknown, reason: string) => record(table, String(id), reason);
+
   try {
     for (const u of await read(sql<Row>`select user_id, name, profile_pic_url, status_message, ${epoch(sql.ref('created_at'))} as created_at from ${src('users')} order by 5, user_id`)) {
       const name = String(u.name ?? '').trim() || 'User';
