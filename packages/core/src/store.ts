@@ -440,7 +440,8 @@ export interface ChatStore {
    * messages deleted before `deletedBefore`. Idempotent. Returns how many messages were erased.
    * With `conversationId` only that conversation's messages are considered, and with `seqs` only
    * those seqs of it (the erasure of one user's messages uses both; `seqs` without
-   * `conversationId` is invalid).
+   * `conversationId` is invalid). A former member's snapshot (`leftView`) whose last message is an
+   * erased one MUST lose its text in the same call.
    */
   purgeDeleted(input: { deletedBefore: number; conversationId?: string; seqs?: number[] }): Promise<number>;
 
