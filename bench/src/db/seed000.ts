@@ -8,9 +8,9 @@ import type { Sql } from './sql.js';
  */
 export const SEED_SCHEMA = 'seed000';
 
-const TABLES = `
-  create schema ${SEED_SCHEMA};
-  set search_path = ${SEED_SCHEMA}, public;
+const tables = (schema: string) => `
+  create schema ${schema};
+  set search_path = ${schema}, public;
   create table users (
     user_id uuid default gen_random_uuid(),
     phone varchar(20) not null,
@@ -61,6 +61,7 @@ const TABLES = `
     timestamp timestamp default current_timestamp
   );
 `;
+const TABLES = tables(SEED_SCHEMA);
 
 const KEYS = [
   'alter table users add primary key (user_id), add unique (phone)',
@@ -118,11 +119,11 @@ export async function loadSeed000(sql: Sql): Promise<void> {
   for (const table of ['users', 'chats', 'chat_members', 'messages', 'message_status']) await sql.exec(`vacuum analyze ${s}.${table}`);
 }
 
-/** Seed 000's schema, empty: its tables, keys, foreign keys and indexes (for the home-grown real-time server). */
-export async function createSeed000(sql: Sql): Promise<void> {
-  await sql.exec(`drop schema if exists ${SEED_SCHEMA} cascade`);
-  await sql.exec(TABLES);
-  for (const key of KEYS) await sql.exec(`set search_path = ${SEED_SCHEMA}, public; ${key}`);
+/** Seed 000's schema, empty: its tables, keys, foreign keys and indexes (for the home-grown real-time server, and the import bench in its own `schema`). */
+export async function createSeed000(sql: Sql, schema = SEED_SCHEMA): Promise<void> {
+  await sql.exec(`drop schema if exists ${schema} cascade`);
+  await sql.exec(tables(schema));
+  for (const key of KEYS) await sql.exec(`set search_path = ${schema}, public; ${key}`);
   await sql.exec('set search_path = public');
 }
 

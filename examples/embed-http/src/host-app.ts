@@ -1,7 +1,8 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { once } from 'node:events';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createChat, type Chat, type ChatStore } from '@parley/core';
+import { createChat, exportLines, type Chat, type ChatStore } from '@parley/core';
 import { createWsServer, type OriginPolicy } from '@parley/transport-ws';
 import { createWebhooks, type WebhookEndpoint } from '@parley/webhooks';
 
@@ -75,6 +76,8 @@ export async function startHostApp(options: HostAppOptions): Promise<HostApp> {
   // endpoints, also those committed by another node or while this one was down
   const webhooks = options.webhooks?.length ? createWebhooks({ chat, endpoints: options.webhooks, feed: { pollMs: 200 } }) : null;
   webhooks?.start();
+  // accounts deleted through DELETE /me (a real app marks them in its own database)
+  const deleted = new Set<string>();
 
   // the host owns its HTTP timeouts: without these a half-sent upgrade holds a socket for 80–95 s
   const server = createServer({ headersTimeout: 5_000, requestTimeout: 10_000, connectionsCheckingInterval: 1_000 }, (req, res) => {
@@ -85,6 +88,7 @@ export async function startHostApp(options: HostAppOptions): Promise<HostApp> {
         if (!account || typeof password !== 'string' || !sameSecret(password, account.password)) {
           return send(res, 401, { error: 'wrong username or password' });
         }
+        if (deleted.has(username as string)) return send(res, 410, { error: 'this account was deleted' });
         const token = randomBytes(24).toString('base64url');
         sessions.set(token, { userId: username as string, expiresAt: Date.now() + ttl });
         // tell Parley who this user is; the app stays the owner of identity
@@ -95,6 +99,26 @@ export async function startHostApp(options: HostAppOptions): Promise<HostApp> {
       if (req.method === 'GET' && req.url === '/me') {
         const userId = sessionUser(req.headers.authorization?.replace(/^Bearer /, ''));
         return userId ? send(res, 200, { userId }) : send(res, 401, { error: 'not signed in' });
+      }
+      if (req.method === 'GET' && req.url === '/me/data') {
+        // "download my data": the user's Parley export, streamed as JSON lines
+        const userId = sessionUser(req.headers.authorization?.replace(/^Bearer /, ''));
+        if (!userId) return send(res, 401, { error: 'not signed in' });
+        res.writeHead(200, { 'content-type': 'application/x-ndjson', 'content-disposition': `attachment; filename="${userId}-chat.jsonl"` });
+        for await (const line of exportLines(chat.exportUser(userId))) {
+          if (!res.write(line)) await once(res, 'drain');
+        }
+        return void res.end();
+      }
+      if (req.method === 'DELETE' && req.url === '/me') {
+        // "delete my account": end the app's sessions, then erase the user from Parley (their
+        // open chat sockets are closed and cannot come back); rerun-safe if it fails midway
+        const userId = sessionUser(req.headers.authorization?.replace(/^Bearer /, ''));
+        if (!userId) return send(res, 401, { error: 'not signed in' });
+        deleted.add(userId);
+        for (const [token, session] of sessions) if (session.userId === userId) sessions.delete(token);
+        const report = await chat.eraseUser(userId, { mode: 'purge' });
+        return send(res, 200, report);
       }
       send(res, 404, { error: 'not found' });
     })().catch(() => send(res, 400, { error: 'bad request' }));

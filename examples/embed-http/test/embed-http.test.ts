@@ -109,4 +109,25 @@ describe.skipIf(!available)('embed-http: Parley inside an existing HTTP app on P
     app.revoke(tokens.bob!);
     await until(() => bob.connection.getSnapshot().state === 'auth_failed', 8000);
   });
+  it('"download my data" streams the export; "delete my account" erases the user, ends their sessions and refuses logins', async () => {
+    const carol = (await (await login(app, 'carol', 'singer')).json()) as { token: string };
+    await login(app, 'bob', 'builder');
+    const dm = await app.chat.as('carol').openDirect({ userId: 'bob' });
+    await app.chat.as('carol').send({ conversationId: dm.id, clientId: 'c1', text: 'carol was here' });
+    const auth = { authorization: `Bearer ${carol.token}` };
+    const download = await fetch(`${app.url}/me/data`, { headers: auth });
+    expect(download.headers.get('content-type')).toBe('application/x-ndjson');
+    const records = (await download.text()).trim().split('\n').map((l) => JSON.parse(l) as { type: string; message?: { text: string } });
+    expect(records[0]).toMatchObject({ type: 'header', format: 'parley.user-export', userId: 'carol' });
+    expect(records.filter((r) => r.type === 'message').map((r) => r.message!.text)).toEqual(['carol was here']);
+    expect(records.at(-1)).toMatchObject({ type: 'end' });
+
+    const erased = await fetch(`${app.url}/me`, { method: 'DELETE', headers: auth });
+    expect(erased.status).toBe(200);
+    expect(await erased.json()).toMatchObject({ userId: 'carol', mode: 'purge', messagesErased: 1 });
+    expect((await fetch(`${app.url}/me/data`, { headers: auth })).status).toBe(401);
+    expect((await login(app, 'carol', 'singer')).status).toBe(410);
+    const history = await app.chat.as('bob').history({ conversationId: dm.id });
+    expect(JSON.stringify(history)).not.toContain('carol was here');
+  });
 });

@@ -16,6 +16,8 @@ import { createMemoryPubSub, topics, type PubSub } from './pubsub.js';
 import { createSession, type ChatSession } from './session.js';
 import { DEFAULT_CAPABILITIES, type ChatStore, type StoreCapabilities } from './store.js';
 import { requireActive } from './rules.js';
+import { exportUser, type ExportRecord } from './lifecycle/export.js';
+import { eraseUser, erasureOf, type EraseOptions, type EraseReport } from './lifecycle/erase.js';
 
 /** Limits as given to {@link createChat}: any subset, quotas too. */
 export type LimitOptions = Partial<Omit<Limits, 'quotas'>> & { quotas?: Partial<Quotas> };
@@ -85,7 +87,7 @@ export interface Chat {
   /**
    * Register a connection of a user; announces presence when it is the first. Returns the
    * registry's answer (`connections` counts the user's connections on every server, when the
-   * registry reports it).
+   * registry reports it). Refused with `FORBIDDEN` for an erased user ({@link Chat.eraseUser}).
    */
   connect(userId: string, connectionId: string): Promise<PresenceConnectResult>;
   /** Unregister a connection; when it was the last, persists lastSeenAt and announces presence. */
@@ -96,6 +98,19 @@ export interface Chat {
   isMember(conversationId: string, userId: string): Promise<boolean>;
   /** Run retention now: erase content of messages deleted long ago, expire messages past their conversation's TTL. */
   runRetention(): Promise<{ purged: number; expired: number }>;
+  /**
+   * Everything Parley holds about a user (GDPR access and portability), streamed as
+   * {@link ExportRecord}s with bounded memory; `exportLines` turns them into JSON lines. Throws
+   * `NOT_FOUND` for an unknown user. The format is documented in docs/operations.md.
+   */
+  exportUser(userId: string, options?: { pageSize?: number }): AsyncIterable<ExportRecord>;
+  /**
+   * Erase a user (GDPR article 17), see {@link EraseOptions} for the modes: contacts and blocks
+   * removed, memberships ended, the profile reduced to "Deleted user", connected devices closed and
+   * {@link Chat.connect} refused (`FORBIDDEN`) from then on. Idempotent, and a rerun after a crash
+   * finishes the job. Throws `NOT_FOUND` for an unknown user.
+   */
+  eraseUser(userId: string, options: EraseOptions): Promise<EraseReport>;
   /** Subscribe to committed events in this process (webhooks, push notifications). */
   on<E extends keyof ChatEvents>(event: E, listener: ChatEvents[E]): () => void;
   /** The bus events are published on (transports subscribe to it). */
@@ -177,6 +192,7 @@ export function createChat(options: ChatOptions): Chat {
       const p = parse(UpsertUserInput, input, 'user');
       const [existing] = await ctx.store.getUsers([p.id]);
       if (!existing && p.displayName === undefined) throw new ChatError('INVALID', 'displayName is required for a new user');
+      if (existing && erasureOf(existing)) throw new ChatError('FORBIDDEN', 'this account was deleted');
       return ctx.store.upsertUser({ ...p, now: ctx.clock.now() });
     },
     async systemMessage(input) {
@@ -215,6 +231,8 @@ export function createChat(options: ChatOptions): Chat {
       return result.event.message;
     },
     async connect(userId, connectionId) {
+      const [user] = await ctx.store.getUsers([userId]);
+      if (user && erasureOf(user)) throw new ChatError('FORBIDDEN', 'this account was deleted');
       const result = await ctx.presence.connect({ userId, connectionId });
       if (result.nowOnline) await announcePresence(userId, true, null);
       return result;
@@ -237,6 +255,8 @@ export function createChat(options: ChatOptions): Chat {
       const expired = await ctx.store.expireMessages({ now });
       return { purged, expired };
     },
+    eraseUser: (userId, eraseOptions) => eraseUser(ctx, userId, eraseOptions),
+    exportUser: (userId, exportOptions) => exportUser(ctx.store, userId, { ...exportOptions, now: ctx.clock.now() }),
     on(event, listener) {
       ctx.emitter.on(event, listener as never);
       return () => void ctx.emitter.off(event, listener as never);

@@ -20,3 +20,6 @@ export { createFeed, feedStoreOf, type Feed, type FeedBatch, type FeedOptions, t
 export type { FeedLag } from './feed-lag.js';
 export { createMemoryFeedStore } from './memory-feed-store.js';
 export type { PushDevice, PushDeviceStore, PushLevel } from './push-device-store.js';
+export { exportLines, EXPORT_FORMAT, EXPORT_VERSION, type ExportRecord } from './lifecycle/export.js';
+export { ERASURE_KEY, ERASED_DISPLAY_NAME, erasureOf, type EraseOptions, type EraseReport } from './lifecycle/erase.js';
+export { createImportReport, UNMAPPED_LISTED, type ImportReport } from './lifecycle/import-report.js';

@@ -503,17 +503,23 @@ export function createMemoryStore(): ChatStore {
         .map(clone);
     },
 
-    async purgeDeleted({ deletedBefore }) {
+    async purgeDeleted({ deletedBefore, conversationId, seqs }) {
       let erased = 0;
-      for (const log of logs.values()) {
+      const only = seqs ? new Set(seqs) : null;
+      for (const log of conversationId === undefined ? logs.values() : [logs.get(conversationId) ?? []]) {
         for (const stored of log) {
           if (stored.event.type !== 'message') continue;
           const msg = stored.event.message;
+          if (only && !only.has(msg.seq)) continue;
           if (msg.deletedAt === null || msg.deletedAt >= deletedBefore) continue;
           if (msg.text === null && msg.attachments.length === 0 && Object.keys(msg.metadata).length === 0) continue;
           stored.event.message = { ...msg, text: null, attachments: [], metadata: {}, reactions: {}, mentions: [] };
           eraseEdits(msg.conversationId, msg.seq);
           originals.delete(key(msg.conversationId, String(msg.seq)));
+          // a former member's snapshot of the conversation may quote it as its last message
+          for (const m of members.get(msg.conversationId)?.values() ?? []) {
+            if (m.leftView?.lastMessage?.seq === msg.seq) m.leftView.lastMessage = previewOf(stored.event.message);
+          }
           erased += 1;
         }
       }

@@ -14,7 +14,9 @@ export type BusMessage =
   /** Presence changed; published on the user's presence topic. */
   | { t: 'presence'; presence: Presence }
   /** A push meant for every device of one user (contact changes, mute, delete-for-me, call signalling). */
-  | { t: 'push'; userId: string; push: PushFrame };
+  | { t: 'push'; userId: string; push: PushFrame }
+  /** The user is being erased; published on the user topic. Transports close the user's connections. */
+  | { t: 'user.erased'; userId: string };
 
 /** Topic names. Adapters treat them as opaque strings. */
 export const topics = {

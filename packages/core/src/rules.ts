@@ -1,3 +1,4 @@
+import { erasureOf } from './lifecycle/erase.js';
 import type { Message, Role } from '@parley/protocol';
 import { seesSeq } from './apply.js';
 import type { EngineContext } from './context.js';
@@ -64,6 +65,6 @@ export async function requireNotBlocked(ctx: EngineContext, conversation: Conver
 /** The user must exist. */
 export async function requireUser(ctx: EngineContext, userId: string, who = 'user') {
   const [user] = await ctx.store.getUsers([userId]);
-  if (!user) throw errors.notFound(`${who} ${JSON.stringify(userId)} not found`);
+  if (!user || erasureOf(user)) throw errors.notFound(`${who} ${JSON.stringify(userId)} not found`);
   return user;
 }

@@ -446,8 +446,12 @@ export interface ChatStore {
   /**
    * Erase the content (text, attachments, metadata, reactions; and the text of their edit events) of
    * messages deleted before `deletedBefore`. Idempotent. Returns how many messages were erased.
+   * With `conversationId` only that conversation's messages are considered, and with `seqs` only
+   * those seqs of it (the erasure of one user's messages uses both; `seqs` without
+   * `conversationId` is invalid). A former member's snapshot (`leftView`) whose last message is an
+   * erased one MUST lose its text in the same call.
    */
-  purgeDeleted(input: { deletedBefore: number }): Promise<number>;
+  purgeDeleted(input: { deletedBefore: number; conversationId?: string; seqs?: number[] }): Promise<number>;
 
   /**
    * For conversations with a messageTtlSeconds, mark messages created before now - ttl as deleted

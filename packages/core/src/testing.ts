@@ -22,6 +22,8 @@ import { idempotencySuite } from './testing/idempotency.js';
 import { resolveCapabilities, type PubSubConformanceOptions, type ResolvedStoreOptions, type StoreConformanceOptions } from './testing/options.js';
 import { feedSuite } from './testing/feed.js';
 import { pushDevicesSuite } from './testing/push-devices.js';
+import { erasureSuite } from './testing/erasure.js';
+import { exportSuite } from './testing/export.js';
 import { formerMembersSuite } from './testing/former-members.js';
 import { inboxSuite } from './testing/inbox.js';
 import { modelSuite } from './testing/model.js';
@@ -68,6 +70,8 @@ export function runStoreConformance(options: StoreConformanceOptions): void {
     pagingSuite(o);
     feedSuite(o);
     pushDevicesSuite(o);
+    exportSuite(o);
+    erasureSuite(o);
   });
 }
 

@@ -6,3 +6,5 @@ export { COLLECTION_NAMES, DEFAULT_PREFIX } from './collections.js';
 export type { SearchMode } from './queries.js';
 export { isDuplicateKeyError } from './errors.js';
 export { FEED_COLLECTION_NAMES } from './mongo-feed-store.js';
+export { importSeed001 } from './import/seed001.js';
+export type { Seed001ImportOptions, Seed001ImportReport } from './import/seed001.js';

@@ -43,12 +43,24 @@ async function rewrite(ctx: StoreContext, first: EventDoc, change: (m: Message) 
 export function retentionMethods(ctx: StoreContext): Pick<ChatStore, 'purgeDeleted' | 'expireMessages'> {
   const { events, conversations } = ctx.cols;
   return {
-    async purgeDeleted({ deletedBefore }) {
+    async purgeDeleted({ deletedBefore, conversationId, seqs }) {
       let count = 0;
-      const cursor = events.find({ type: 'message', erased: { $ne: true }, 'message.deletedAt': { $ne: null, $lt: deletedBefore } });
+      const cursor = events.find({
+        type: 'message',
+        erased: { $ne: true },
+        'message.deletedAt': { $ne: null, $lt: deletedBefore },
+        ...(conversationId === undefined ? {} : { conversationId }),
+        ...(seqs === undefined ? {} : { seq: { $in: seqs } }),
+      });
       for await (const doc of cursor) {
         const done = await rewrite(ctx, doc, (m) => (m.deletedAt !== null && m.deletedAt < deletedBefore ? erased(m) : null));
-        if (done && hasContent(storedMessage(doc))) count += 1;
+        if (!done) continue;
+        // a former member's snapshot of the conversation may quote it as its last message
+        await ctx.cols.members.updateMany(
+          { conversationId: doc.conversationId, 'leftView.lastMessage.seq': doc.seq },
+          { $set: { 'leftView.lastMessage': previewOf(done) } },
+        );
+        if (hasContent(storedMessage(doc))) count += 1;
       }
       return count;
     },

@@ -14,3 +14,5 @@ export { DEFAULT_REPLICA_OPTIONS } from './replica-router.js';
 export type { ReplicaOptions } from './replica-router.js';
 export { inChatTransaction } from './chat-transaction.js';
 export type { ChatTransaction, ChatTransactionOptions } from './chat-transaction.js';
+export { importSeed000 } from './import/seed000.js';
+export type { Seed000ImportOptions, Seed000ImportReport } from './import/seed000.js';

@@ -390,16 +390,22 @@ function storeOn<DB>(options: PostgresStoreOptions<DB>): ChatStore {
     },
 
     // -------------------------------------------------------------- retention
-    async purgeDeleted({ deletedBefore }) {
+    async purgeDeleted({ deletedBefore, conversationId, seqs }) {
+      const scope = sql`${conversationId === undefined ? sql`true` : sql`conversation_id = ${conversationId}`}
+        and ${seqs === undefined ? sql`true` : sql`seq = any(${seqs}::bigint[])`}`;
       const row = await first(sql<Row>`
         with p as (
           update ${t('events')} set text = null, attachments = null, metadata = null, reactions = null, mentions = null
-          where deleted_at is not null and deleted_at < ${deletedBefore}::bigint and type = 1
+          where deleted_at is not null and deleted_at < ${deletedBefore}::bigint and type = 1 and ${scope}
             and (text is not null or attachments is not null or metadata is not null)
           returning conversation_id, seq
         ), ed as (
           update ${t('events')} x set text = '' from p
           where x.conversation_id = p.conversation_id and x.type = 2 and x.target = p.seq
+        ), lv as (
+          update ${t('members')} m set left_view = jsonb_set(m.left_view, '{lastMessage}', (m.left_view->'lastMessage') || '{"text": null, "deleted": true}'::jsonb)
+          from p where m.conversation_id = p.conversation_id and jsonb_typeof(m.left_view->'lastMessage') = 'object'
+            and (m.left_view->'lastMessage'->>'seq')::bigint = p.seq
         )
         select count(*) as n from p`);
       return Number(row?.n ?? 0);

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Chat, ChatSession } from '@parley/core';
-import { issuesFromZod } from '@parley/core';
+import { isChatError, issuesFromZod } from '@parley/core';
 import { CLOSE_CODES, PROTOCOL_VERSION, RequestEnvelope, WireOpParams, paramsSchemaOf, type Presence, type RequestId } from '@parley/protocol';
 import WebSocket, { type RawData } from 'ws';
 import { runAuthenticate } from './auth.js';
@@ -273,12 +273,20 @@ export class Connection implements FanoutTarget, PresenceWatcher {
     if (this.#ctx.revalidate) this.#token = token;
     this.#session = session;
     this.#ctx.logger.debug('authenticated', { connectionId: this.id, userId });
+    let refused = false;
     this.#presenceConnect = this.#ctx.chat.connect(userId, this.id).catch((error: unknown) => {
-      this.#ctx.logger.warn('presence connect failed', { connectionId: this.id, error: describe(error) });
+      // FORBIDDEN: the account was erased (chat.eraseUser); anything else only costs presence
+      if (isChatError(error, 'FORBIDDEN')) refused = true;
+      else this.#ctx.logger.warn('presence connect failed', { connectionId: this.id, error: describe(error) });
       return null;
     });
     const joined = await this.#presenceConnect;
     this.#presenceConnect = null; // settled: nothing to wait for at cleanup
+    if (refused) {
+      this.#write(errorFrame(replyId, { code: 'FORBIDDEN', message: 'this account was deleted' }));
+      this.close(CLOSE_CODES.SESSION_REVOKED, 'account deleted');
+      return;
+    }
     // the registry counts the user's connections on every node (the new one included)
     if (joined?.connections !== undefined && joined.connections > this.#ctx.limits.maxConnectionsPerUser && this.#state === 'setup') {
       this.#write(errorFrame(replyId, { code: 'FORBIDDEN', message: 'too many connections for this user' }));

@@ -1,4 +1,4 @@
-import type { ConversationEvent, PushFrame } from '@parley/protocol';
+import { CLOSE_CODES, type ConversationEvent, type PushFrame } from '@parley/protocol';
 import { topics, type BusMessage, type Chat, type Unsubscribe } from '@parley/core';
 import type { Logger, WsLimits } from './options.js';
 import { pushBytes } from './wire.js';
@@ -9,6 +9,8 @@ export interface FanoutTarget {
   readonly userId: string;
   /** Send a serialised push (the same buffer goes to every recipient). */
   sendBytes(data: Buffer): void;
+  /** Close the connection with a WebSocket close code (an erased user's devices get `SESSION_REVOKED`). */
+  close(code: number, reason: string): void;
 }
 
 type FeedItem = BusMessage | (() => Promise<void>);
@@ -226,6 +228,10 @@ export class Fanout {
 
   #onUserMessage(entry: UserEntry, message: BusMessage): void {
     if (entry.closed) return;
+    if (message.t === 'user.erased') {
+      for (const c of [...entry.conns]) c.close(CLOSE_CODES.SESSION_REVOKED, 'account deleted');
+      return;
+    }
     if (message.t === 'push') {
       const bytes = pushBytes(message.push);
       for (const c of entry.conns) c.sendBytes(bytes);

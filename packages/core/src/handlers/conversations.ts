@@ -1,3 +1,4 @@
+import { erasureOf } from '../lifecycle/erase.js';
 import type { ConversationEvent, Role } from '@parley/protocol';
 import { publicMember } from '../apply.js';
 import { announce, commit, publicConversation, publish, type EngineContext } from '../context.js';
@@ -33,7 +34,8 @@ async function create(ctx: EngineContext, input: Omit<CreateConversationInput, '
 }
 
 async function unknownUsers(ctx: EngineContext, ids: string[]): Promise<void> {
-  const found = new Set((await ctx.store.getUsers(ids)).map((u) => u.id));
+  // an erased user is gone for everyone: no new conversations or memberships with them
+  const found = new Set((await ctx.store.getUsers(ids)).filter((u) => !erasureOf(u)).map((u) => u.id));
   const missing = ids.filter((id) => !found.has(id));
   if (missing.length > 0) throw errors.notFound(`users not found: ${missing.slice(0, 10).map((id) => JSON.stringify(id)).join(', ')}`);
 }

@@ -65,5 +65,23 @@ export function retentionSuite(o: ResolvedStoreOptions): void {
       expect((await w.store.getConversation(g.id))!.lastMessage).toMatchObject({ deleted: true, text: null });
       expect(await w.chat.runRetention()).toEqual({ purged: 0, expired: 0 });
     });
+    it('purgeDeleted scoped to a conversation and seqs erases only those; a former member\'s preview of them goes too', async () => {
+      const w = createWorld(store());
+      const [a, b, c] = await w.users('a', 'b', 'c');
+      const g = await w.chat.as(a!).createGroup({ title: 'scoped', memberIds: [b!, c!] });
+      const one = await w.chat.as(a!).send({ conversationId: g.id, clientId: '1', text: 'first walrus' });
+      const two = await w.chat.as(a!).send({ conversationId: g.id, clientId: '2', text: 'second walrus' });
+      await w.chat.as(c!).leave({ conversationId: g.id }); // c's snapshot holds 'second walrus' as the last message
+      for (const m of [one, two]) await w.chat.as(a!).delete({ conversationId: g.id, seq: m.seq, scope: 'everyone' });
+      expect(await w.store.purgeDeleted({ deletedBefore: Number.MAX_SAFE_INTEGER, conversationId: g.id, seqs: [two.seq] })).toBe(1);
+      if (o.snapshot) {
+        const raw = JSON.stringify(await o.snapshot(w.store));
+        expect(raw).not.toContain('second walrus');
+        expect(raw).toContain('first walrus'); // not purged yet: retention's to erase, later
+      }
+      expect(await w.store.purgeDeleted({ deletedBefore: Number.MAX_SAFE_INTEGER, conversationId: g.id, seqs: [two.seq] })).toBe(0);
+      expect((await w.chat.as(c!).inbox({})).items).toEqual([]);
+      expect(JSON.stringify(await w.chat.as(c!).getConversation({ conversationId: g.id }))).not.toContain('walrus');
+    });
   });
 }
