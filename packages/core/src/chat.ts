@@ -1,4 +1,4 @@
-import { Id, Metadata, HARD_LIMITS, Url, safeString, type Message, type Presence, type User } from '@parley/protocol';
+import { Id, Metadata, HARD_LIMITS, PERMISSIONS, SYSTEM_ACTOR, Url, safeString, type Message, type Presence, type User } from '@parley/protocol';
 import EventEmitter from 'eventemitter3';
 import { z } from 'zod';
 import { commit, publish, type ChatEvents, type EngineContext } from './context.js';
@@ -16,6 +16,7 @@ import { createMemoryPubSub, topics, type PubSub } from './pubsub.js';
 import { createSession, type ChatSession } from './session.js';
 import { DEFAULT_CAPABILITIES, type ChatStore, type StoreCapabilities } from './store.js';
 import { requireActive } from './rules.js';
+import { resolvePermissions, type PermissionOptions } from './permissions.js';
 
 /** Limits as given to {@link createChat}: any subset, quotas too. */
 export type LimitOptions = Partial<Omit<Limits, 'quotas'>> & { quotas?: Partial<Quotas> };
@@ -41,6 +42,18 @@ export interface ChatOptions {
    * limiter of `@parley/pubsub-redis` to count a user's actions across every node.
    */
   rateLimiter?: RateLimiter;
+  /**
+   * Who may do what: the permission table per conversation kind and role (default
+   * {@link DEFAULT_PERMISSIONS}, today's owner/admin/member rules) and app-level staff roles.
+   * See docs/moderation.md.
+   */
+  permissions?: PermissionOptions;
+}
+
+/** Options of {@link Chat.asSystem}. */
+export interface SystemSessionOptions {
+  /** Why server code acts as the system (kept in every audit entry). Required, non-empty. */
+  reason: string;
 }
 
 /** Options of {@link Chat.as}. */
@@ -78,6 +91,12 @@ export const SystemMessageInput = z
 export interface Chat {
   /** Act as a user: every operation enforces that user's rights (and quotas, unless `unlimited`). */
   as(userId: string, options?: SessionOptions): ChatSession;
+  /**
+   * Act as the system (`SYSTEM_ACTOR`): every permission in every conversation, no quotas, for
+   * server code (moderation jobs, imports). Explicit on purpose: each action it authorizes is
+   * emitted as an `audit` event with `reason`, and its events carry `SYSTEM_ACTOR` as actor.
+   */
+  asSystem(options: SystemSessionOptions): ChatSession;
   /** Create or update a user's profile (the host app owns identity). */
   upsertUser(input: z.input<typeof UpsertUserInput>): Promise<User>;
   /** Write a `system` message into a conversation as `senderId` (who must be a member). */
@@ -160,6 +179,7 @@ export function createChat(options: ChatOptions): Chat {
     emitter: new EventEmitter<ChatEvents>(),
     rateLimiter: options.rateLimiter ?? createMemoryRateLimiter(),
     timers: new Set(),
+    permissions: { ...resolvePermissions(options.permissions), all: PERMISSIONS },
   };
   let unlimited: EngineContext | undefined;
   const unlimitedCtx = () =>
@@ -173,8 +193,14 @@ export function createChat(options: ChatOptions): Chat {
 
   return {
     as: (userId, sessionOptions) => createSession(sessionOptions?.unlimited ? unlimitedCtx() : ctx, userId, typingState),
+    asSystem(systemOptions) {
+      const reason = typeof systemOptions?.reason === 'string' ? systemOptions.reason.trim() : '';
+      if (reason.length === 0) throw new ChatError('INVALID', 'asSystem needs a reason (it is kept in the audit trail)');
+      return createSession({ ...unlimitedCtx(), system: { reason } }, SYSTEM_ACTOR, typingState);
+    },
     async upsertUser(input) {
       const p = parse(UpsertUserInput, input, 'user');
+      if (p.id === SYSTEM_ACTOR) throw new ChatError('INVALID', `the user id ${SYSTEM_ACTOR} is reserved for the system actor`);
       const [existing] = await ctx.store.getUsers([p.id]);
       if (!existing && p.displayName === undefined) throw new ChatError('INVALID', 'displayName is required for a new user');
       return ctx.store.upsertUser({ ...p, now: ctx.clock.now() });

@@ -339,9 +339,13 @@ export function createMemoryStore(): ChatStore {
           subject!.role = event.role;
           subject!.updatedAt = event.at;
           break;
-        case 'conversation.updated':
-          Object.assign(conversation, conversationChanges(event.changes));
+        case 'conversation.updated': {
+          const { permissions, ...rest } = conversationChanges(event.changes);
+          Object.assign(conversation, rest);
+          if (permissions === null) delete conversation.permissions;
+          else if (permissions !== undefined) conversation.permissions = permissions;
           break;
+        }
         case 'call':
           calls.set(event.call.id, clone(event.call));
           break;

@@ -1,6 +1,7 @@
 import type { Message, Role } from '@parley/protocol';
 import { seesSeq } from './apply.js';
 import { ChatError, errors } from './errors.js';
+import { grantsIn, rolesHolding } from './permissions.js';
 import type { AppendInput, ConversationRecord, MemberRecord } from './store.js';
 
 /**
@@ -147,6 +148,10 @@ export function checkAppend(input: AppendInput, state: AppendState): void {
     if (!actor) refuse('never-member');
     if (actor!.leftSeq !== null) refuse('not-active');
     if (input.actorRoles && !input.actorRoles.includes(actor!.role)) refuse('actor-role');
+    if (input.permission) {
+      const grants = grantsIn(input.permission.table, state.conversation.kind, state.conversation.permissions);
+      if (!rolesHolding(grants, input.permission.needed).includes(actor!.role)) refuse('actor-role');
+    }
   }
   const subjectId = subjectOf(input);
   const subject = subjectId === undefined ? undefined : state.members.get(subjectId);

@@ -1,4 +1,5 @@
 import type { AppendRefusal, appendNeeds, appendRefused, checkAppend } from './preconditions.js';
+import type { PermissionTable } from './permissions.js';
 import type {
   Call,
   Contact,
@@ -7,6 +8,7 @@ import type {
   ConversationKind,
   Member,
   Message,
+  Permission,
   Role,
   User,
 } from '@parley/protocol';
@@ -134,6 +136,22 @@ export interface AppendInput {
   keepOwner?: boolean;
   /** In a direct conversation, neither member MAY have blocked the other (`blocked`). */
   notBlocked?: boolean;
+  /**
+   * `requireActiveMember` (given with it) MUST hold every permission of `needed` under the grants in
+   * force at commit: `table` for the conversation's kind, overlaid by the conversation's stored
+   * `permissions` override (`actor-role`). Closes the race between a grant change and an action.
+   * Stores need no logic of their own for it: {@link checkAppend} decides it from the conversation
+   * they read under the lock.
+   */
+  permission?: PermissionCheck;
+}
+
+/** See {@link AppendInput.permission}. */
+export interface PermissionCheck {
+  /** Every one of these is needed. */
+  needed: readonly Permission[];
+  /** The app's permission table. */
+  table: PermissionTable;
 }
 
 /** Result of {@link ChatStore.append}. */

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { PermissionOverride } from './permissions.js';
 import { HARD_LIMITS } from './constants.js';
 import { Call, ConversationKind, Message, Role } from './entities.js';
 import { Id, Metadata, Seq, Timestamp, safeString } from './primitives.js';
@@ -31,6 +32,8 @@ export const ConversationUpdatedEvent = z.object({
     avatarUrl: z.string().nullable().optional(),
     metadata: Metadata.optional(),
     messageTtlSeconds: z.number().int().positive().nullable().optional(),
+    /** A new grant override (null: back to the app's defaults). */
+    permissions: PermissionOverride.nullable().optional(),
   }),
 });
 

@@ -1,5 +1,6 @@
 export * from './constants.js';
 export * from './primitives.js';
+export * from './permissions.js';
 export * from './entities.js';
 export * from './events.js';
 export * from './ops.js';

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { PermissionOverride } from './permissions.js';
 import { HARD_LIMITS } from './constants.js';
 import {
   Attachment,
@@ -99,6 +100,8 @@ export const OpParams = {
       avatarUrl: Url.nullable().optional(),
       metadata: Metadata.optional(),
       messageTtlSeconds: z.number().int().positive().max(10 * 365 * 24 * 3600).nullable().optional(),
+      /** Override the app's grants in this conversation (null: back to the defaults); needs `managePermissions`. */
+      permissions: PermissionOverride.nullable().optional(),
     })
     .strict(),
   /** Mute notifications until a time (null unmutes). Muted conversations do not count in unreadTotal. */

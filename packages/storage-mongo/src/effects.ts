@@ -36,9 +36,11 @@ export function nextConversation(current: ConversationRecord, event: Conversatio
       set.memberCount = Math.max(0, current.memberCount - 1);
       break;
     case 'conversation.updated': {
-      const changes = conversationChanges(event.changes);
+      const { permissions, ...changes } = conversationChanges(event.changes);
       if (changes.metadata !== undefined) changes.metadata = stripUndefined(changes.metadata);
       Object.assign(set, changes);
+      // null is stored and read back as no override (documents.ts drops it)
+      if (permissions !== undefined) Object.assign(set, { permissions });
       break;
     }
     default:

@@ -1,5 +1,5 @@
-import { applyMutation, previewOf } from '@parley/core';
-import type { AppendResult, AppendState, ConversationRecord, EventDraft } from '@parley/core';
+import { applyMutation, conversationChanges, previewOf } from '@parley/core';
+import type { AppendResult, AppendState, ConversationChanges, EventDraft } from '@parley/core';
 import type { ConversationEvent } from '@parley/protocol';
 import { sql } from 'kysely';
 import type { RawBuilder, Transaction } from 'kysely';
@@ -34,7 +34,7 @@ export async function applyOther(t: TableRef, trx: Transaction<unknown>, draft: 
   const event = { ...draft, seq } as ConversationEvent;
   let memberDelta = 0;
   let lastMessage: string | null | undefined; // undefined: unchanged
-  const changes: Partial<Pick<ConversationRecord, 'title' | 'avatarUrl' | 'metadata' | 'messageTtlSeconds'>> = {};
+  const changes: ConversationChanges = {};
 
   switch (event.type) {
     case 'message.edited':
@@ -77,7 +77,7 @@ export async function applyOther(t: TableRef, trx: Transaction<unknown>, draft: 
         where conversation_id = ${cid} and user_id = ${event.userId}`.execute(trx);
       break;
     case 'conversation.updated':
-      Object.assign(changes, event.changes);
+      Object.assign(changes, conversationChanges(event.changes));
       break;
     case 'call': {
       const call = event.call;
@@ -102,6 +102,7 @@ export async function applyOther(t: TableRef, trx: Transaction<unknown>, draft: 
   if (changes.avatarUrl !== undefined) set.push(sql`avatar_url = ${changes.avatarUrl}::text`);
   if (changes.metadata !== undefined) set.push(sql`metadata = ${jsonOrNull(changes.metadata)}::jsonb`);
   if (changes.messageTtlSeconds !== undefined) set.push(sql`message_ttl_seconds = ${changes.messageTtlSeconds}::integer`);
+  if (changes.permissions !== undefined) set.push(sql`permissions = ${jsonOrNull(changes.permissions)}::jsonb`);
   const updated = await sql<Row>`update ${t('conversations')} set ${sql.join(set)} where id = ${cid} returning *`.execute(trx);
   return { event, conversation: toConversation(updated.rows[0]!), duplicate: false };
 }

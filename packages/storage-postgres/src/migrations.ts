@@ -4,6 +4,7 @@ import { sendBatchFunction } from './migration-send-batch.js';
 import { checkSchemaName, tableRef } from './tables.js';
 import type { TableRef } from './tables.js';
 import { readViewsMigration } from './migration-read-views.js';
+import { moderationMigration } from './migration-moderation.js';
 
 /** Options of {@link migrate} and {@link migrateDown}. */
 export interface MigrateOptions<DB = unknown> {
@@ -210,6 +211,7 @@ function migrationsFor(schema: string | undefined): Record<string, Migration> {
     '0002_append_message_function': appendMessageFunction(t),
     '0003_send_batch': sendBatchFunction(t),
     '0004_read_views': readViewsMigration(t),
+    '0006_moderation': moderationMigration(t),
   };
 }
 

@@ -75,6 +75,7 @@ export function toConversation(r: Row): ConversationRecord {
     directPair: pair === null ? [] : pair.split(PAIR_SEPARATOR),
     metadata: json(r.metadata, {}),
     messageTtlSeconds: numOrNull(r.message_ttl_seconds),
+    ...(r.permissions === null || r.permissions === undefined ? {} : { permissions: json(r.permissions, {}) }),
     updatedAt: num(r.updated_at),
   };
 }

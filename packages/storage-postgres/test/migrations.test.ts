@@ -10,7 +10,7 @@ const tablesIn = async (db: Kysely<unknown>, schema: string) =>
     await sql<{ name: string }>`select table_name as name from information_schema.tables where table_schema = ${schema} order by 1`.execute(db)
   ).rows.map((r) => r.name);
 
-const MIGRATIONS = ['0001_initial', '0002_append_message_function', '0003_send_batch', '0004_read_views'];
+const MIGRATIONS = ['0001_initial', '0002_append_message_function', '0003_send_batch', '0004_read_views', '0006_moderation'];
 const STORE_TABLES = ['bus_payloads', 'calls', 'contacts', 'conversations', 'events', 'hidden', 'members', 'users'];
 
 async function upDownUpTwice(db: Kysely<unknown>, schema: string) {
