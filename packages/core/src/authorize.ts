@@ -1,8 +1,8 @@
-import { SYSTEM_ACTOR, type Permission, type Role } from '@parley/protocol';
+import { SYSTEM_ACTOR, type Message, type Permission, type Role } from '@parley/protocol';
 import type { EngineContext } from './context.js';
 import { errors } from './errors.js';
 import { grantsIn, rolesHolding } from './permissions.js';
-import type { Access } from './rules.js';
+import { requireMessage, type Access } from './rules.js';
 import type { AppendInput, ConversationRecord, MemberRecord } from './store.js';
 
 /** Who is acting in a conversation, and on what authority. */
@@ -66,6 +66,27 @@ export async function resolveActor(ctx: EngineContext, conversationId: string, u
   const staff = await staffOf(ctx, userId, conversation);
   if (!member && !staff) throw errors.noConversation();
   return { conversation, member, staffRole: staff?.role ?? null, staffGrants: staff?.grants ?? [] };
+}
+
+/** True when the actor may do what needs `needed` here, by conversation role or by staff role. */
+export function actorHolds(ctx: EngineContext, actor: Actor, needed: readonly Permission[]): boolean {
+  const { member, conversation } = actor;
+  if (member && member.leftSeq === null && roleHolds(ctx, conversation, member.role, needed)) return true;
+  return actor.staffRole !== null && needed.every((p) => actor.staffGrants.includes(p));
+}
+
+/**
+ * A message the actor may act on: one an active member can see, or any message of the
+ * conversation for staff. Former members (not staff) are told they left; missing and invisible
+ * messages get the same error.
+ */
+export async function actingMessage(ctx: EngineContext, actor: Actor, seq: number): Promise<Message> {
+  const { member, conversation } = actor;
+  if (member && member.leftSeq === null) return requireMessage(ctx, { conversation, member }, seq);
+  if (actor.staffRole === null) throw errors.forbidden('you are no longer a member of this conversation');
+  const message = seq <= conversation.lastSeq ? await ctx.store.getMessage(conversation.id, seq) : null;
+  if (!message) throw errors.noMessage();
+  return message;
 }
 
 /**

@@ -5,7 +5,7 @@ import { decodeCursor, encodeCursor, shape } from '../cursor.js';
 import { errors } from '../errors.js';
 import { topics } from '../pubsub.js';
 import { isRefusal } from '../preconditions.js';
-import { memberHolds, permissionPrecondition } from '../authorize.js';
+import { actorHolds, audited, authorize, memberHolds, permissionPrecondition, resolveActor } from '../authorize.js';
 import { metadataBytes, takeQuota } from '../quotas.js';
 import { requireActive, requireUser, type Access } from '../rules.js';
 import type { AppendInput, CreateConversationInput, MemberRecord } from '../store.js';
@@ -191,17 +191,26 @@ export const conversationHandlers: Handlers<
     return out.map(publicMember);
   },
   async removeMember(ctx, actor, p) {
-    const access = await requireActive(ctx, p.conversationId, actor);
-    requireGrant(ctx, access, 'removeMembers', 'remove members');
+    const who = await resolveActor(ctx, p.conversationId, actor);
+    if (who.conversation.kind === 'direct') throw errors.forbidden('remove members is not possible in a direct conversation');
+    if (!actorHolds(ctx, who, ['removeMembers'])) {
+      if (!who.member || who.member.leftSeq !== null) throw errors.forbidden('you are no longer a member of this conversation');
+      throw errors.forbidden('your role cannot remove members');
+    }
     if (p.userId === actor) throw errors.invalid('use leave to leave a conversation');
     const target = await ctx.store.getMember(p.conversationId, p.userId);
     if (!target || target.leftSeq !== null) throw errors.notFound('not a member');
-    if (access.member.role !== 'owner' && target.role !== 'member') throw errors.forbidden('only owners can remove owners and admins');
+    const auth = authorize(ctx, who, actor, ['removeMembers'], { op: 'removeMember' }, 'your role cannot remove members');
+    // the rank rule binds conversation roles; staff act on anyone (the conversation keeps an owner)
+    const rank = auth.audit === null && who.member!.role !== 'owner';
+    if (rank && target.role !== 'member') throw errors.forbidden('only owners can remove owners and admins');
     await commit(ctx, {
       draft: { type: 'member.left', conversationId: p.conversationId, actorId: actor, at: ctx.clock.now(), userId: p.userId, removed: true },
-      ...managerPreconditions(ctx, access, actor, p.userId, 'removeMembers'),
+      ...auth.pre,
+      ...(rank ? { subjectRoles: ['member'] as const } : {}),
       keepOwner: true,
     });
+    audited(ctx, auth);
     return publicMember((await ctx.store.getMember(p.conversationId, p.userId))!);
   },
   async setRole(ctx, actor, p) {

@@ -3,7 +3,7 @@ import { commit, publicConversation, publish, type EngineContext } from '../cont
 import { ChatError, errors } from '../errors.js';
 import { topics } from '../pubsub.js';
 import { isRefusal } from '../preconditions.js';
-import { memberHolds, permissionPrecondition } from '../authorize.js';
+import { actingMessage, actorHolds, audited, authorize, memberHolds, permissionPrecondition, resolveActor } from '../authorize.js';
 import { requireActive, requireMembership, requireMessage, requireNotDeleted } from '../rules.js';
 import type { Handlers } from './types.js';
 
@@ -122,26 +122,28 @@ export const messageHandlers: Handlers<'send' | 'edit' | 'delete' | 'react' | 'p
       await publish(ctx, topics.user(actor), { t: 'push', userId: actor, push: { ev: 'hidden', conversationId: p.conversationId, seq: p.seq } });
       return { conversationId: p.conversationId, seq: p.seq, scope: p.scope };
     }
-    const access = await requireActive(ctx, p.conversationId, actor);
-    const message = await requireMessage(ctx, access, p.seq);
+    const who = await resolveActor(ctx, p.conversationId, actor);
+    const message = await actingMessage(ctx, who, p.seq);
     const now = ctx.clock.now();
     const own = message.senderId === actor;
     // deleteAny also lifts the delete window on one's own messages
-    const moderator = memberHolds(ctx, access, ['deleteAny']);
-    if (!moderator && !(own && memberHolds(ctx, access, ['deleteOwn']))) {
+    const moderator = actorHolds(ctx, who, ['deleteAny']);
+    if (!moderator && !(own && actorHolds(ctx, who, ['deleteOwn']))) {
       throw errors.forbidden('only the sender or a moderator can delete this message for everyone');
     }
     if (own && !moderator && !withinWindow(message.createdAt, now, ctx.limits.deleteWindowMs)) {
       throw errors.forbidden('the delete window has passed');
     }
+    // the grant the delete relied on must still be held at commit
+    const auth = authorize(ctx, who, actor, [moderator ? 'deleteAny' : 'deleteOwn'], { op: 'delete' }, 'you cannot delete this message');
     if (message.deletedAt === null) {
       try {
         await commit(ctx, {
           draft: { type: 'message.deleted', conversationId: p.conversationId, actorId: actor, at: now, target: p.seq },
-          // the grant the delete relied on must still be held at commit
-          ...permissionPrecondition(ctx, actor, [moderator ? 'deleteAny' : 'deleteOwn']),
+          ...auth.pre,
           targetNotDeleted: true,
         });
+        audited(ctx, auth);
       } catch (error) {
         // deleted meanwhile by someone else: the outcome the caller asked for
         if (!isRefusal(error, 'target-deleted')) throw error;
