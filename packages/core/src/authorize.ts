@@ -3,6 +3,8 @@ import type { EngineContext } from './context.js';
 import { errors } from './errors.js';
 import { grantsIn, rolesHolding } from './permissions.js';
 import { requireMessage, type Access } from './rules.js';
+import { inForce } from './moderation.js';
+import { appendRefused } from './preconditions.js';
 import type { AppendInput, ConversationRecord, MemberRecord } from './store.js';
 
 /** Who is acting in a conversation, and on what authority. */
@@ -134,4 +136,15 @@ export function recordAudit(ctx: EngineContext, entry: AuditEntry): void {
   } catch (error) {
     ctx.emitter.emit('error', error);
   }
+}
+
+/**
+ * An engine-side check for what is not an append (typing): the active member is not muted, and a
+ * frozen conversation lets only roles holding `freeze` through. Appends are decided by the store.
+ */
+export async function requireMayPost(ctx: EngineContext, access: Access): Promise<void> {
+  const now = ctx.clock.now();
+  const [muted] = await ctx.store.restrictions({ conversationId: access.conversation.id, userIds: [access.member.userId], kind: 'mute', limit: 1 });
+  if (muted && inForce(muted, now)) throw appendRefused('muted');
+  if (access.conversation.moderation?.frozen && !memberHolds(ctx, access, ['freeze'])) throw appendRefused('frozen');
 }

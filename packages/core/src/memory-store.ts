@@ -1,7 +1,8 @@
-import type { Call, Contact, ConversationEvent, Message, User } from '@parley/protocol';
+import type { Call, Contact, ConversationEvent, Message, Restriction, User } from '@parley/protocol';
 import { applyMutation, conversationChanges, newConversationRecord, previewOf, seesSeq, visibleMessage } from './apply.js';
 import { ChatError } from './errors.js';
 import { appendNeeds, appendRefused, checkAppend, type AppendState } from './preconditions.js';
+import { moderationEffect, restrictionsPage } from './moderation.js';
 import { leftViewOf, messagesAsSeen } from './former-view.js';
 import type {
   AppendInput,
@@ -38,6 +39,7 @@ export function createMemoryStore(): ChatStore {
   const clientIds = new Map<string, number>();
   const hidden = new Map<string, Set<number>>();
   const calls = new Map<string, Call>();
+  const restrictions = new Map<string, Restriction[]>();
   /** Text as sent of messages edited at least once (key: conversation, seq); erased on delete. */
   const originals = new Map<string, string | null>();
   /** Seqs of the mutation events of each target message (key: conversation, target), ascending. */
@@ -239,6 +241,9 @@ export function createMemoryStore(): ChatStore {
     async memberIds(conversationId) {
       return [...(members.get(conversationId)?.values() ?? [])].filter((m) => m.leftSeq === null).map((m) => m.userId);
     },
+    async restrictions(query) {
+      return restrictionsPage(restrictions.get(query.conversationId) ?? [], query).map(clone);
+    },
     async setMuted({ conversationId, userId, mutedUntil, now }) {
       const m = members.get(conversationId)?.get(userId);
       if (!m) return null;
@@ -268,6 +273,7 @@ export function createMemoryStore(): ChatStore {
         ...(needs.message !== undefined ? { message: messageAt(conversation.id, needs.message) } : {}),
         ...(needs.owners ? { owners: [...map.values()].filter((m) => m.leftSeq === null && m.role === 'owner').length } : {}),
         ...(needs.blocks ? { blocked: isBlocked(conversation.directPair[0] ?? '', conversation.directPair[1] ?? '') } : {}),
+        ...(needs.restrictions ? { restrictions: (restrictions.get(conversation.id) ?? []).filter((r) => needs.members.includes(r.userId)) } : {}),
       };
       checkAppend(input, state);
       const seq = conversation.lastSeq + 1;
@@ -290,6 +296,7 @@ export function createMemoryStore(): ChatStore {
             sender.deliveredSeq = Math.max(sender.deliveredSeq, seq);
             sender.readOrd = ord;
             sender.updatedAt = event.at;
+            sender.lastPostAt = event.at;
           }
           break;
         }
@@ -349,6 +356,16 @@ export function createMemoryStore(): ChatStore {
         case 'call':
           calls.set(event.call.id, clone(event.call));
           break;
+        case 'moderation': {
+          const effect = moderationEffect(event, conversation.moderation);
+          const list = (restrictions.get(conversation.id) ?? []).filter(
+            (r) => !(effect.put && r.userId === effect.put.userId && r.kind === effect.put.kind) && !(effect.lift && r.userId === effect.lift.userId && r.kind === effect.lift.kind),
+          );
+          if (effect.put) list.push(clone(effect.put));
+          restrictions.set(conversation.id, list);
+          if (effect.state) conversation.moderation = effect.state;
+          break;
+        }
       }
       conversation.lastSeq = seq;
       conversation.updatedAt = event.at;

@@ -9,6 +9,8 @@ import type {
   Member,
   Message,
   Permission,
+  Restriction,
+  RestrictionKind,
   Role,
   User,
 } from '@parley/protocol';
@@ -58,6 +60,8 @@ export interface MemberRecord extends Member {
    * current conversation with `lastSeq` clamped). Never sent to clients.
    */
   leftView?: ConversationSnapshot | null;
+  /** When this member last sent a message (slow mode): set by `append` of a `message`. Absent or null before. Never sent to clients. */
+  lastPostAt?: number | null;
 }
 
 /** The fields of a conversation a former member sees frozen at its `leftSeq`. */
@@ -144,6 +148,17 @@ export interface AppendInput {
    * they read under the lock.
    */
   permission?: PermissionCheck;
+  /**
+   * Moderation state that MUST allow the append, at the draft's time (`draft.at`), read under the
+   * same lock: the conversation's moderation state and the restrictions of the users it names.
+   * - `join`: neither the actor nor the user a `member.joined` brings in MAY be banned (`banned`).
+   * - `post`: as `join`, and the actor MUST NOT be muted (`muted`); a frozen conversation refuses
+   *   roles without `freeze` under `permission.table` (`frozen`).
+   * - `message`: as `post`, and in slow mode the actor's `lastPostAt` MUST be at least `slowModeMs`
+   *   ago, unless their role holds `setSlowMode` (`slow-mode`, RATE_LIMITED with `retryAfterMs`).
+   * Stores read the restrictions when {@link appendNeeds} asks for them; {@link checkAppend} decides.
+   */
+  moderated?: 'join' | 'post' | 'message';
 }
 
 /** See {@link AppendInput.permission}. */
@@ -314,6 +329,14 @@ export interface ChatStore {
   /** Active members' user ids, all of them (used for fan-out and receipts). */
   memberIds(conversationId: string): Promise<string[]>;
 
+  /**
+   * Restrictions (bans, mutes) of a conversation ordered by (userId, kind), only those of `userIds`
+   * when given, of `kind` when given, with userId greater than `afterUserId`, at most `limit`.
+   * Expired ones are included (callers compare `until` with their clock). Cost MUST follow the
+   * conversation's restrictions (a key on (conversationId, userId, kind)), never its history.
+   */
+  restrictions(input: { conversationId: string; userIds?: string[]; kind?: RestrictionKind; afterUserId?: string; limit: number }): Promise<Restriction[]>;
+
   /** Set a member's mutedUntil; returns the row, or null when not a member. */
   setMuted(input: { conversationId: string; userId: string; mutedUntil: number | null; now: number }): Promise<MemberRecord | null>;
 
@@ -344,6 +367,9 @@ export interface ChatStore {
    * - `member.role`: MUST set the role (refused with `not-member` when not active).
    * - `conversation.updated`: MUST apply the present fields of `changes`.
    * - `call`: MUST upsert the call record `event.call`.
+   * - `moderation`: MUST apply core's `moderationEffect(event, conversation.moderation)`: store or
+   *   lift the restriction, or set the conversation's `moderation` state.
+   * - `message`: MUST also set the sender's `lastPostAt` to `event.at`.
    * - every event: MUST set `lastSeq`, and `updatedAt = event.at`; `memberCount` follows joins/leaves.
    *
    * A `conversation.created` draft is invalid here (use {@link createConversation}); a missing

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { PermissionOverride } from './permissions.js';
+import { ModerationState } from './moderation.js';
 import { HARD_LIMITS } from './constants.js';
 import { Id, Metadata, Seq, Timestamp, Url, safeString } from './primitives.js';
 
@@ -165,6 +166,8 @@ export const Conversation = z.object({
   messageTtlSeconds: z.number().int().positive().nullable(),
   /** The conversation's own grants, when it overrides the app's defaults (absent otherwise). */
   permissions: PermissionOverride.optional(),
+  /** Freeze and slow mode, once a moderator set either (absent otherwise). */
+  moderation: ModerationState.optional(),
 });
 export type Conversation = z.infer<typeof Conversation>;
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { PermissionOverride } from './permissions.js';
+import { ModerationEvent } from './moderation.js';
 import { HARD_LIMITS } from './constants.js';
 import { Call, ConversationKind, Message, Role } from './entities.js';
 import { Id, Metadata, Seq, Timestamp, safeString } from './primitives.js';
@@ -88,6 +89,7 @@ export const ConversationEvent = z.discriminatedUnion('type', [
   ReactionEvent,
   PinEvent,
   CallEvent,
+  ModerationEvent,
 ]);
 export type ConversationEvent = z.infer<typeof ConversationEvent>;
 

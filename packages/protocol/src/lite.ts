@@ -17,6 +17,7 @@ export const ENGINE_OP_NAMES = [
   'send', 'edit', 'delete', 'react', 'pin', 'history', 'markDelivered', 'markRead', 'receipts', 'inbox',
   'unreadTotal', 'sync', 'search', 'hidden',
   'startCall', 'answerCall', 'declineCall', 'endCall', 'callHistory',
+  'ban', 'unban', 'muteMember', 'unmuteMember', 'freeze', 'setSlowMode', 'listRestrictions',
 ] as const;
 
 /** Connection-level operations that exist only on the wire. */

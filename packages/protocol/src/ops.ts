@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { PermissionOverride } from './permissions.js';
+import { ModerationOpParams, type Restriction } from './moderation.js';
 import { HARD_LIMITS } from './constants.js';
 import {
   Attachment,
@@ -175,6 +176,9 @@ export const OpParams = {
   endCall: z.object({ callId: Id }).strict(),
   /** The acting user's calls, newest first. */
   callHistory: z.object(page).strict(),
+
+  // --- moderation (see docs/moderation.md)
+  ...ModerationOpParams,
 } as const;
 
 /** Name of an operation. */
@@ -264,6 +268,13 @@ export interface OpResults {
   declineCall: Call;
   endCall: Call;
   callHistory: Page<Call>;
+  ban: Restriction;
+  unban: { lifted: boolean };
+  muteMember: Restriction;
+  unmuteMember: { lifted: boolean };
+  freeze: Conversation;
+  setSlowMode: Conversation;
+  listRestrictions: Page<Restriction>;
 }
 
 /** Result of an operation. */

@@ -182,7 +182,7 @@ export const conversationHandlers: Handlers<
     }
     await takeQuota(ctx, actor, { membersAdded: ids.length });
     // each join is checked by the store: the actor still a manager, the group still under its limit
-    const pre = { ...permissionPrecondition(ctx, actor, ['addMembers']), ...(group ? { maxMembers: ctx.limits.maxGroupMembers } : {}) };
+    const pre = { ...permissionPrecondition(ctx, actor, ['addMembers']), moderated: 'join' as const, ...(group ? { maxMembers: ctx.limits.maxGroupMembers } : {}) };
     const out = [];
     for (const userId of ids) {
       const existing = await ctx.store.getMember(p.conversationId, userId);
@@ -276,7 +276,7 @@ export const conversationHandlers: Handlers<
     if (conversation.kind !== 'channel') throw errors.forbidden('only channels can be joined freely; ask an admin to add you');
     if (member && member.leftSeq === null) return publicMember(member);
     await requireUser(ctx, actor, 'acting user');
-    return publicMember(await join(ctx, p.conversationId, actor, actor, 'member'));
+    return publicMember(await join(ctx, p.conversationId, actor, actor, 'member', { moderated: 'join' }));
   },
   async updateConversation(ctx, actor, p) {
     const access = await requireActive(ctx, p.conversationId, actor);

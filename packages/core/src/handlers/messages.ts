@@ -92,6 +92,7 @@ export const messageHandlers: Handlers<'send' | 'edit' | 'delete' | 'react' | 'p
       draft: { type: 'message', conversationId: p.conversationId, actorId: actor, at: now, message },
       ...permissionPrecondition(ctx, actor, sendPermissions(message)),
       notBlocked: true,
+      moderated: 'message',
     });
     if (result.event.type !== 'message') throw new ChatError('INTERNAL', 'store returned a non-message event for a send');
     return result.event.message;
@@ -111,6 +112,7 @@ export const messageHandlers: Handlers<'send' | 'edit' | 'delete' | 'react' | 'p
       draft: { type: 'message.edited', conversationId: p.conversationId, actorId: actor, at: now, target: p.seq, text: p.text },
       ...permissionPrecondition(ctx, actor, [needed]),
       targetNotDeleted: true,
+      moderated: 'post',
     });
     return messageAfter(ctx, p.conversationId, p.seq);
   },
@@ -161,6 +163,7 @@ export const messageHandlers: Handlers<'send' | 'edit' | 'delete' | 'react' | 'p
     await commit(ctx, {
       draft: { type: 'message.reaction', conversationId: p.conversationId, actorId: actor, at: ctx.clock.now(), target: p.seq, emoji: p.emoji, added },
       ...permissionPrecondition(ctx, actor, ['react']),
+      moderated: 'post',
       targetNotDeleted: true,
     });
     return messageAfter(ctx, p.conversationId, p.seq);

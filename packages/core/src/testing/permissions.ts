@@ -50,10 +50,10 @@ export const PERMISSION_PROBES: Record<Permission, PermissionProbe | null> = {
     also: ['updateConversation'],
     params: (s) => inConv(s, { permissions: { member: ['send'] } }),
   },
-  ban: null,
-  mute: null,
-  freeze: null,
-  setSlowMode: null,
+  ban: { op: 'ban', kinds: SHARED, params: (s) => inConv(s, { userId: s.target }) },
+  mute: { op: 'muteMember', kinds: SHARED, params: (s) => inConv(s, { userId: s.target }) },
+  freeze: { op: 'freeze', kinds: SHARED, params: (s) => inConv(s, { frozen: true }) },
+  setSlowMode: { op: 'setSlowMode', kinds: SHARED, params: (s) => inConv(s, { intervalMs: 1000 }) },
   readReports: null,
 };
 
