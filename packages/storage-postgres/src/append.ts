@@ -5,7 +5,7 @@ import { sql } from 'kysely';
 import type { Kysely, Transaction } from 'kysely';
 import { applyOther } from './append-effects.js';
 import { SEND_BATCH_FN } from './migration-send-batch.js';
-import { eventRowValues, toConversation, toEvent, toMember, toStoredMessage } from './rows.js';
+import { eventRowValues, toConversation, toEvent, toMember, toRestriction, toStoredMessage } from './rows.js';
 import type { Row } from './rows.js';
 import type { Batcher } from './send-batcher.js';
 import { MESSAGE_TYPE } from './tables.js';
@@ -58,7 +58,7 @@ export function append(ctx: AppendContext, input: AppendInput): Promise<AppendRe
   const locked = () => ctx.db.transaction().execute((trx) => appendLocked(ctx, trx, input));
   if (batchable(input)) {
     const draft = input.draft as MessageDraft;
-    const item = { draft, required: input.requireActiveMember ?? null, notBlocked: input.notBlocked === true, permissionCheck: input.permission !== undefined };
+  const item = { draft, required: input.requireActiveMember ?? null, notBlocked: input.notBlocked === true, permissionCheck: input.permission !== undefined || input.moderated !== undefined };
     return ctx.sends.submit(draft.conversationId, item).catch((error: unknown) => (isRecheck(error) ? locked() : Promise.reject(error)));
   }
   return locked();
@@ -150,9 +150,14 @@ async function readState(t: TableRef, trx: Transaction<unknown>, input: AppendIn
             join ${t('members')} b on b.conversation_id = ${cid} and b.user_id = ct.user_id where ct.blocked) as blocked`.execute(trx)
         ).rows[0]?.blocked === true
       : undefined;
+  const restrictionRows =
+    needs.restrictions && needs.members.length > 0
+      ? (await sql<Row>`select * from ${t('restrictions')} where conversation_id = ${cid} and user_id = any(${needs.members}::text[])`.execute(trx)).rows
+      : undefined;
   return {
     conversation: toConversation(conversation),
     members: new Map<string, MemberRecord>(memberRows.map((r) => [String(r.user_id), toMember(r)])),
+    ...(restrictionRows !== undefined ? { restrictions: restrictionRows.map(toRestriction) } : {}),
     ...(needs.message !== undefined ? { message: messageRows[0] ? toStoredMessage(messageRows[0]) : null } : {}),
     ...(owners !== undefined ? { owners } : {}),
     ...(blocked !== undefined ? { blocked } : {}),

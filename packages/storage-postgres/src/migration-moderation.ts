@@ -7,19 +7,37 @@ import type { TableRef } from './tables.js';
  * Migration 0006: permissions and moderation.
  *
  * - `conversations.permissions`: the conversation's own grants (a `PermissionOverride`), null when
- *   it follows the app's table. Read under the row lock by every append that checks a permission.
- * - The send function learns the `recheck` outcome (see `SendBatchVersion.permissions`): sends in
- *   conversations with their own grants leave the group commit for the transaction path.
+ *   it follows the app's table; `conversations.moderation`: freeze and slow mode, null until a
+ *   moderator sets either. Both read under the row lock by every append that checks them.
+ * - `members.last_post_at`: when the member last sent a message (slow mode), set by every send.
+ * - `restrictions`: bans and mutes, one row per (conversation, user, kind), written only by the
+ *   `moderation` events of the conversation's log (under its row lock), read by the appends that
+ *   are `moderated`.
+ * - The send function learns the `recheck` outcome and `last_post_at` (see `SendBatchVersion.permissions`):
+ *   sends where any of that state is present leave the group commit for the transaction path.
  */
 export function moderationMigration(t: TableRef): Migration {
   return {
     async up(db) {
-      await sql`alter table ${t('conversations')} add column permissions jsonb`.execute(db);
+      await sql`alter table ${t('conversations')} add column permissions jsonb, add column moderation jsonb`.execute(db);
+      await sql`alter table ${t('members')} add column last_post_at bigint`.execute(db);
+      await sql`create table ${t('restrictions')} (
+        conversation_id text collate "C" not null,
+        user_id text collate "C" not null,
+        kind text not null,
+        until bigint,
+        reason text,
+        actor_id text collate "C" not null,
+        at bigint not null,
+        primary key (conversation_id, user_id, kind)
+      )`.execute(db);
       await createSendBatch(db, t, { permissions: true });
     },
     async down(db) {
       await createSendBatch(db, t, { permissions: false, replace: true });
-      await sql`alter table ${t('conversations')} drop column permissions`.execute(db);
+      await sql`drop table ${t('restrictions')}`.execute(db);
+      await sql`alter table ${t('members')} drop column last_post_at`.execute(db);
+      await sql`alter table ${t('conversations')} drop column permissions, drop column moderation`.execute(db);
     },
   };
 }

@@ -32,9 +32,10 @@ export function sendBatchFunction(t: TableRef): Migration {
 /** Versions of the send function: what each migration that (re)creates it adds. */
 export interface SendBatchVersion {
   /**
-   * Migration 0006: an item with `pc` (its send needs permissions that every role holds by the app's
-   * table) is answered `recheck` when the conversation has its own grants (`permissions` column), so
-   * the store checks it again on the transaction path with core's `checkAppend`.
+   * Migration 0006: an item with `pc` (a send with permission or moderation preconditions the batch
+   * does not evaluate) is answered `recheck` when the conversation has its own grants or a
+   * moderation state, or the sender has a restriction there; the store then checks it on the
+   * transaction path with core's `checkAppend`. Every send sets the sender's `last_post_at`.
    */
   permissions: boolean;
   /** Replace the function in place (`create or replace`); implied by `permissions`. */
@@ -47,10 +48,12 @@ export async function createSendBatch(db: Kysely<unknown>, t: TableRef, version:
   const create = sql.raw(version.permissions || version.replace ? 'create or replace function' : 'create function');
   const pcColumn = sql.raw(version.permissions ? ', pc boolean' : '');
   const pcCheck = version.permissions
-    ? sql`elsif r.pc and cv.permissions is not null then
+    ? sql`elsif r.pc and (cv.permissions is not null or cv.moderation is not null
+                or exists (select 1 from ${t('restrictions')} x where x.conversation_id = r.cid and x.user_id = r.sender)) then
               refusal := 'recheck';
             `
     : sql``;
+  const lastPost = sql.raw(version.permissions ? ', last_post_at = r.at' : '');
   await sql`${create} ${fn}(p jsonb)
         returns table (o_i integer, o_outcome text, o_seq bigint, o_ord bigint, o_doc jsonb, o_conv jsonb)
         language plpgsql volatile as $body$
@@ -149,7 +152,7 @@ export async function createSendBatch(db: Kysely<unknown>, t: TableRef, version:
             cur_last := jsonb_set(r.preview, '{seq}', to_jsonb(new_seq));
             cur_dirty := true;
             update ${t('members')} set read_seq = greatest(read_seq, new_seq), delivered_seq = greatest(delivered_seq, new_seq),
-                read_ord = cur_count, updated_at = r.at
+                read_ord = cur_count, updated_at = r.at${lastPost}
               where conversation_id = r.cid and user_id = r.sender;
             o_outcome := 'ok'; o_seq := new_seq; o_ord := cur_count;
             return next;

@@ -3,7 +3,7 @@ import { sql } from 'kysely';
 import type { Kysely, RawBuilder } from 'kysely';
 import { append, runSendBatch, type SendItem } from './append.js';
 import { Batcher, type BatchingOptions } from './send-batcher.js';
-import { jsonOrNull, pairKey, toCall, toContact, toConversation, toEvent, toMember, toStoredMessage, toUser } from './rows.js';
+import { jsonOrNull, pairKey, toCall, toContact, toConversation, toEvent, toMember, toRestriction, toStoredMessage, toUser } from './rows.js';
 import type { Row } from './rows.js';
 import { toTsQuery } from './search-query.js';
 import { MESSAGE_TYPE, MUTATION_TYPES, tableRef } from './tables.js';
@@ -183,6 +183,14 @@ export function createPostgresStore<DB>(options: PostgresStoreOptions<DB>): Chat
     async memberIds(conversationId) {
       const found = await rows(sql<Row>`select user_id from ${t('members')} where conversation_id = ${conversationId} and left_seq is null`);
       return found.map((r) => String(r.user_id));
+    },
+    async restrictions({ conversationId, userIds, kind, afterUserId, limit }) {
+      const rows = await sql<Row>`select * from ${t('restrictions')} where conversation_id = ${conversationId}
+        ${userIds === undefined ? sql`` : sql`and user_id = any(${userIds}::text[])`}
+        ${kind === undefined ? sql`` : sql`and kind = ${kind}`}
+        ${afterUserId === undefined ? sql`` : sql`and user_id > ${afterUserId}`}
+        order by user_id, kind limit ${limit}`.execute(db);
+      return rows.rows.map(toRestriction);
     },
     async setMuted({ conversationId, userId, mutedUntil, now }) {
       const row = await first(sql<Row>`update ${t('members')} set muted_until = ${mutedUntil}::bigint, updated_at = ${now}::bigint
