@@ -1,4 +1,4 @@
-import { conversationChanges, previewOf } from '@parley/core';
+import { conversationChanges, moderationEffect, previewOf } from '@parley/core';
 import type { ConversationRecord } from '@parley/core';
 import type { ConversationEvent, Message } from '@parley/protocol';
 import { stripUndefined } from './documents.js';
@@ -41,6 +41,11 @@ export function nextConversation(current: ConversationRecord, event: Conversatio
       Object.assign(set, changes);
       // null is stored and read back as no override (documents.ts drops it)
       if (permissions !== undefined) Object.assign(set, { permissions });
+      break;
+    }
+    case 'moderation': {
+      const state = moderationEffect(event, current.moderation).state;
+      if (state) set.moderation = state;
       break;
     }
     default:

@@ -9,6 +9,7 @@ import { createKeyedQueue } from './keyed-queue.js';
 import { logMethods } from './log.js';
 import { readViewMethods, withReadViews } from './read-views.js';
 import { memberMethods } from './members.js';
+import { restrictionMethods } from './restrictions.js';
 import type { SearchMode } from './queries.js';
 import { retentionMethods } from './retention.js';
 import { searchMessages } from './search.js';
@@ -70,6 +71,7 @@ export function createMongoStore(options: MongoStoreOptions): ChatStore {
     append: withReadViews(ctx, log.append),
     ...readViewMethods(ctx),
     ...callMethods(ctx),
+    ...restrictionMethods(ctx),
     ...retentionMethods(ctx),
     search: (query) => searchMessages(ctx, query),
   };
