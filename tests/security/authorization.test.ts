@@ -113,6 +113,14 @@ const CASES: Case[] = [
   { op: 'answerCall', ...call, outcome: participant('ok') },
   { op: 'declineCall', ...call, outcome: participant('ok') },
   { op: 'endCall', label: 'endCall while ringing (not the caller)', ...call, outcome: participant('CONFLICT') },
+  // moderation (docs/moderation.md): owners and admins of groups and channels
+  { op: 'ban', ...conv((s) => ({ userId: s.target, reason: 'spam' })), outcome: manager },
+  { op: 'unban', ...conv((s) => ({ userId: s.target })), outcome: manager },
+  { op: 'muteMember', ...conv((s) => ({ userId: s.target, durationMs: 60_000 })), outcome: manager },
+  { op: 'unmuteMember', ...conv((s) => ({ userId: s.target })), outcome: manager },
+  { op: 'freeze', ...conv(() => ({ frozen: true })), outcome: manager },
+  { op: 'setSlowMode', ...conv(() => ({ intervalMs: 5000 })), outcome: manager },
+  { op: 'listRestrictions', ...conv(), outcome: manager },
   // wire-only operations
   { op: 'typing', ...conv(() => ({ typing: true })), outcome: unblocked },
 ];

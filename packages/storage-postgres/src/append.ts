@@ -171,6 +171,12 @@ async function appendLocked(ctx: AppendContext, trx: Transaction<unknown>, input
   const locked = await sql<Row>`select * from ${t('conversations')} where id = ${draft.conversationId} for update`.execute(trx);
   const row = locked.rows[0];
   if (!row) throw appendRefused('no-conversation');
+  if (draft.type === 'message' && draft.message.clientId !== null) {
+    // a resend of a stored message gets the original before any precondition (as the batch function does)
+    const original = await sql<Row>`select * from ${t('events')} where conversation_id = ${draft.conversationId}
+      and actor_id = ${draft.message.senderId} and client_id = ${draft.message.clientId} and type = ${MESSAGE_TYPE}`.execute(trx);
+    if (original.rows[0]) return { event: toEvent(original.rows[0]), conversation: toConversation(row), duplicate: true };
+  }
   const state = await readState(t, trx, input, row);
   checkAppend(input, state);
   if (draft.type === 'message') {

@@ -107,6 +107,9 @@ export function moderationSuite(o: ResolvedStoreOptions): void {
       await w.chat.as(c.owner).setSlowMode({ conversationId: c.id, intervalMs: 10_000 });
       await w.chat.as(c.member).send({ conversationId: c.id, clientId: 'a', text: 'a' });
       w.clock.advance(4_000);
+      // a retry of the stored send is answered with the original, slow mode or not (exactly once wins)
+      const first = await w.chat.as(c.member).send({ conversationId: c.id, clientId: 'a', text: 'a' });
+      expect(first.text).toBe('a');
       const refused = await w.chat.as(c.member).send({ conversationId: c.id, clientId: 'b', text: 'b' }).catch((e: unknown) => e);
       expect(isChatError(refused, 'RATE_LIMITED')).toBe(true);
       expect((refused as { retryAfterMs?: number }).retryAfterMs).toBe(6_000);
