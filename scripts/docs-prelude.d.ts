@@ -41,6 +41,8 @@ declare const yourLogger: typeof logger;
 declare function spamScore(userId: string, text: string | null): Promise<number>;
 declare function containsBlockedWord(text: string): boolean;
 declare function mask(text: string): string;
+declare function isModerator(userId: string): Promise<boolean>;
+declare function appendToAuditLog(line: string): Promise<void>;
 declare const pushQueue: { add(job: { userIds: string[]; title: string; body: string; data: Record<string, unknown> }): Promise<void> };
 declare const file: File;
 declare const caption: string;
