@@ -1,8 +1,9 @@
-import type { Call, Contact, ConversationEvent, Message, Restriction, User } from '@parley/protocol';
+import type { Call, Contact, ConversationEvent, Message, Report, Restriction, User } from '@parley/protocol';
 import { applyMutation, conversationChanges, newConversationRecord, previewOf, seesSeq, visibleMessage } from './apply.js';
 import { ChatError } from './errors.js';
 import { appendNeeds, appendRefused, checkAppend, type AppendState } from './preconditions.js';
 import { moderationEffect, restrictionsPage } from './moderation.js';
+import { countReports, reportKey, reportsPage } from './reports.js';
 import { leftViewOf, messagesAsSeen } from './former-view.js';
 import type {
   AppendInput,
@@ -40,6 +41,12 @@ export function createMemoryStore(): ChatStore {
   const hidden = new Map<string, Set<number>>();
   const calls = new Map<string, Call>();
   const restrictions = new Map<string, Restriction[]>();
+  const reports = new Map<string, Report[]>();
+  const reportsOf = (conversationId: string) => {
+    let list = reports.get(conversationId);
+    if (!list) reports.set(conversationId, (list = []));
+    return list;
+  };
   /** Text as sent of messages edited at least once (key: conversation, seq); erased on delete. */
   const originals = new Map<string, string | null>();
   /** Seqs of the mutation events of each target message (key: conversation, target), ascending. */
@@ -240,6 +247,29 @@ export function createMemoryStore(): ChatStore {
     },
     async memberIds(conversationId) {
       return [...(members.get(conversationId)?.values() ?? [])].filter((m) => m.leftSeq === null).map((m) => m.userId);
+    },
+    async putReport(report) {
+      const list = reportsOf(report.conversationId);
+      const existing = list.find((r) => reportKey(r) === reportKey(report));
+      if (existing) return { report: clone(existing), created: false };
+      list.push(clone(report));
+      return { report: clone(report), created: true };
+    },
+    async getReport({ conversationId, id }) {
+      const r = reports.get(conversationId)?.find((x) => x.id === id);
+      return r ? clone(r) : null;
+    },
+    async listReports(query) {
+      return reportsPage(reports.get(query.conversationId) ?? [], query).map(clone);
+    },
+    async closeReport({ conversationId, id, status, resolvedBy, resolvedAt, action }) {
+      const r = reports.get(conversationId)?.find((x) => x.id === id);
+      if (!r || r.status !== 'open') return null;
+      Object.assign(r, { status, resolvedBy, resolvedAt, action });
+      return clone(r);
+    },
+    async reportCounts({ conversationId, excludeTarget }) {
+      return countReports(reports.get(conversationId) ?? [], excludeTarget);
     },
     async restrictions(query) {
       return restrictionsPage(restrictions.get(query.conversationId) ?? [], query).map(clone);

@@ -14,6 +14,7 @@ import { conversationHandlers } from './handlers/conversations.js';
 import { messageHandlers } from './handlers/messages.js';
 import { readHandlers } from './handlers/reads.js';
 import { moderationHandlers } from './handlers/moderation.js';
+import { reportHandlers } from './handlers/reports.js';
 import type { Handler } from './handlers/types.js';
 import { userHandlers } from './handlers/users.js';
 import { topics } from './pubsub.js';
@@ -27,6 +28,7 @@ const handlers: { [K in OpName]: Handler<K> } = {
   ...readHandlers,
   ...callHandlers,
   ...moderationHandlers,
+  ...reportHandlers,
 };
 
 /** Parameters of `ChatSession.typing`. */

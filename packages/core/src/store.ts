@@ -9,6 +9,9 @@ import type {
   Member,
   Message,
   Permission,
+  Report,
+  ReportAction,
+  ReportStatus,
   Restriction,
   RestrictionKind,
   Role,
@@ -336,6 +339,35 @@ export interface ChatStore {
    * conversation's restrictions (a key on (conversationId, userId, kind)), never its history.
    */
   restrictions(input: { conversationId: string; userIds?: string[]; kind?: RestrictionKind; afterUserId?: string; limit: number }): Promise<Restriction[]>;
+
+  // ---------------------------------------------------------------- reports
+
+  /**
+   * Store a report, unless the same reporter already reported the same thing (conversationId,
+   * reporterId, targetUserId, seq): then return that one with `created: false` and write nothing,
+   * also under concurrent calls.
+   */
+  putReport(report: Report): Promise<{ report: Report; created: boolean }>;
+
+  /** A report of the conversation, or null. */
+  getReport(input: { conversationId: string; id: string }): Promise<Report | null>;
+
+  /**
+   * Reports of a conversation ordered by id ascending (oldest first: ids are UUIDv7), of `status`
+   * when given, leaving out those whose target is `excludeTarget`, with id greater than `afterId`,
+   * at most `limit`. Cost MUST follow the conversation's reports (a key on (conversationId, id)).
+   */
+  listReports(input: { conversationId: string; status?: ReportStatus; excludeTarget?: string; afterId?: string; limit: number }): Promise<Report[]>;
+
+  /**
+   * Close an open report: set status, resolvedBy, resolvedAt and action — only if it is still
+   * `open` (compare-and-set: of two moderators closing one report, exactly one succeeds). Returns the
+   * report after the change, or null when it is not open (or does not exist).
+   */
+  closeReport(input: { conversationId: string; id: string; status: Exclude<ReportStatus, 'open'>; resolvedBy: string; resolvedAt: number; action: ReportAction }): Promise<Report | null>;
+
+  /** How many reports of each status the conversation has (leaving out those about `excludeTarget`). */
+  reportCounts(input: { conversationId: string; excludeTarget?: string }): Promise<Record<ReportStatus, number>>;
 
   /** Set a member's mutedUntil; returns the row, or null when not a member. */
   setMuted(input: { conversationId: string; userId: string; mutedUntil: number | null; now: number }): Promise<MemberRecord | null>;

@@ -28,6 +28,7 @@ import { preconditionsSuite } from './testing/preconditions.js';
 import { pagingSuite } from './testing/paging.js';
 import { permissionsSuite } from './testing/permissions.js';
 import { moderationSuite } from './testing/moderation.js';
+import { reportsSuite } from './testing/reports.js';
 import { pubsubSuites } from './testing/pubsub.js';
 import { receiptsSuite } from './testing/receipts.js';
 import { retentionSuite } from './testing/retention.js';
@@ -42,7 +43,7 @@ export type { ChatStore, PubSub };
 
 /**
  * Register the store conformance suites (vitest `describe` blocks) for one store: ordering,
- * idempotency, receipts, visibility, authorization, permissions, moderation, concurrency, preconditions (and their races), inbox-unread, search, calls,
+ * idempotency, receipts, visibility, authorization, permissions, moderation, reports, concurrency, preconditions (and their races), inbox-unread, search, calls,
  * retention, validation and model. Suites that need a capability the store lacks are registered
  * as skipped with the reason in their name. Call it at the top level of a test file.
  */
@@ -58,6 +59,7 @@ export function runStoreConformance(options: StoreConformanceOptions): void {
     authorizationSuite(o);
     permissionsSuite(o);
     moderationSuite(o);
+    reportsSuite(o);
     concurrencySuite(o);
     preconditionsSuite(o);
     inboxSuite(o);

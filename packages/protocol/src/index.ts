@@ -2,6 +2,7 @@ export * from './constants.js';
 export * from './primitives.js';
 export * from './permissions.js';
 export * from './moderation.js';
+export * from './reports.js';
 export * from './entities.js';
 export * from './events.js';
 export * from './ops.js';

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { PermissionOverride } from './permissions.js';
 import { ModerationOpParams, type Restriction } from './moderation.js';
+import { ReportOpParams, type Report, type ReportStatus } from './reports.js';
 import { HARD_LIMITS } from './constants.js';
 import {
   Attachment,
@@ -179,6 +180,7 @@ export const OpParams = {
 
   // --- moderation (see docs/moderation.md)
   ...ModerationOpParams,
+  ...ReportOpParams,
 } as const;
 
 /** Name of an operation. */
@@ -275,6 +277,10 @@ export interface OpResults {
   freeze: Conversation;
   setSlowMode: Conversation;
   listRestrictions: Page<Restriction>;
+  report: { id: string; status: ReportStatus };
+  listReports: Page<Report>;
+  resolveReport: Report;
+  reportCounts: Record<ReportStatus, number>;
 }
 
 /** Result of an operation. */

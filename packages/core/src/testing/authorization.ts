@@ -136,6 +136,11 @@ export const AUTHORIZATION_CASES: OpCase[] = [
   { op: 'freeze', ...inConv(() => ({ frozen: true })), outcome: manager },
   { op: 'setSlowMode', ...inConv(() => ({ intervalMs: 5000 })), outcome: manager },
   { op: 'listRestrictions', ...inConv(), outcome: manager },
+  // reports: any active member files one; the queue is for owners and admins of groups and channels
+  { op: 'report', ...inConv((s) => ({ seq: s.otherSeq, reason: 'spam' })), outcome: active },
+  { op: 'listReports', ...inConv(), outcome: manager },
+  { op: 'reportCounts', ...inConv(), outcome: manager },
+  { op: 'resolveReport', label: 'resolveReport (no such report)', params: (s) => ({ conversationId: s.conversationId, reportId: s.fresh, action: 'dismiss' }), outcome: (k, s) => (manager(k, s) === 'ok' ? 'NOT_FOUND' : F) },
 ];
 
 /** Build the scenario of one case: a fresh conversation of `kind` with the actor in `state`. */

@@ -54,7 +54,7 @@ export const PERMISSION_PROBES: Record<Permission, PermissionProbe | null> = {
   mute: { op: 'muteMember', kinds: SHARED, params: (s) => inConv(s, { userId: s.target }) },
   freeze: { op: 'freeze', kinds: SHARED, params: (s) => inConv(s, { frozen: true }) },
   setSlowMode: { op: 'setSlowMode', kinds: SHARED, params: (s) => inConv(s, { intervalMs: 1000 }) },
-  readReports: null,
+  readReports: { op: 'reportCounts', kinds: SHARED, params: (s) => inConv(s) },
 };
 
 const without = (list: readonly Permission[], gone: readonly Permission[]) => list.filter((p) => !gone.includes(p));
