@@ -1,4 +1,4 @@
-import type { Call, Contact, EventType, Message, Restriction, User } from '@parley/protocol';
+import type { Call, Contact, EventType, Message, Report, Restriction, User } from '@parley/protocol';
 import type { ConversationRecord, MemberRecord } from '@parley/core';
 import type { Collection, Db, ObjectId } from 'mongodb';
 
@@ -93,6 +93,11 @@ export interface RestrictionDoc extends Restriction {
   lifted: boolean;
 }
 
+/** A report; its `_id` is derived from (conversation, reporter, target, seq). */
+export interface ReportDoc extends Report {
+  _id: ObjectId;
+}
+
 /** The collections of one store. */
 export interface Collections {
   events: Collection<EventDoc>;
@@ -104,13 +109,14 @@ export interface Collections {
   hidden: Collection<HiddenDoc>;
   calls: Collection<CallDoc>;
   restrictions: Collection<RestrictionDoc>;
+  reports: Collection<ReportDoc>;
 }
 
 /** Default prefix of collection names. */
 export const DEFAULT_PREFIX = 'parley_';
 
 /** The names of the store's collections, without prefix. */
-export const COLLECTION_NAMES = ['events', 'conversations', 'members', 'directs', 'users', 'contacts', 'hidden', 'calls', 'restrictions'] as const;
+export const COLLECTION_NAMES = ['events', 'conversations', 'members', 'directs', 'users', 'contacts', 'hidden', 'calls', 'restrictions', 'reports'] as const;
 
 /** Open the store's collections in `db`, named `<prefix><name>`. */
 export function collectionsOf({ db, prefix = DEFAULT_PREFIX }: { db: Db; prefix?: string }): Collections {
@@ -124,5 +130,6 @@ export function collectionsOf({ db, prefix = DEFAULT_PREFIX }: { db: Db; prefix?
     hidden: db.collection<HiddenDoc>(`${prefix}hidden`),
     calls: db.collection<CallDoc>(`${prefix}calls`),
     restrictions: db.collection<RestrictionDoc>(`${prefix}restrictions`),
+    reports: db.collection<ReportDoc>(`${prefix}reports`),
   };
 }

@@ -10,6 +10,7 @@ import { logMethods } from './log.js';
 import { readViewMethods, withReadViews } from './read-views.js';
 import { memberMethods } from './members.js';
 import { restrictionMethods } from './restrictions.js';
+import { reportMethods } from './reports.js';
 import type { SearchMode } from './queries.js';
 import { retentionMethods } from './retention.js';
 import { searchMessages } from './search.js';
@@ -72,6 +73,7 @@ export function createMongoStore(options: MongoStoreOptions): ChatStore {
     ...readViewMethods(ctx),
     ...callMethods(ctx),
     ...restrictionMethods(ctx),
+    ...reportMethods(ctx),
     ...retentionMethods(ctx),
     search: (query) => searchMessages(ctx, query),
   };

@@ -2,6 +2,7 @@ import type { AppendResult, ChatStore, InboxRow, StoreCapabilities } from '@parl
 import { sql } from 'kysely';
 import type { Kysely, RawBuilder } from 'kysely';
 import { append, runSendBatch, type SendItem } from './append.js';
+import { reportMethods } from './reports.js';
 import { Batcher, type BatchingOptions } from './send-batcher.js';
 import { jsonOrNull, pairKey, toCall, toContact, toConversation, toEvent, toMember, toRestriction, toStoredMessage, toUser } from './rows.js';
 import type { Row } from './rows.js';
@@ -184,6 +185,7 @@ export function createPostgresStore<DB>(options: PostgresStoreOptions<DB>): Chat
       const found = await rows(sql<Row>`select user_id from ${t('members')} where conversation_id = ${conversationId} and left_seq is null`);
       return found.map((r) => String(r.user_id));
     },
+    ...reportMethods(db, t),
     async restrictions({ conversationId, userIds, kind, afterUserId, limit }) {
       const rows = await sql<Row>`select * from ${t('restrictions')} where conversation_id = ${conversationId}
         ${userIds === undefined ? sql`` : sql`and user_id = any(${userIds}::text[])`}

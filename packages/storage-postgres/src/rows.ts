@@ -1,6 +1,6 @@
 import { visibleMessage } from '@parley/core';
 import type { ConversationRecord, EventDraft, MemberRecord } from '@parley/core';
-import type { Call, Contact, ConversationEvent, Message, Restriction, User } from '@parley/protocol';
+import type { Call, Contact, ConversationEvent, Message, Report, Restriction, User } from '@parley/protocol';
 import { EVENT_TYPE_CODES, EVENT_TYPE_NAMES } from './tables.js';
 
 /** A row as a driver returns it (bigint may come back as a string, as a number or inside jsonb). */
@@ -91,6 +91,23 @@ export function toRestriction(r: Row): Restriction {
     reason: strOrNull(r.reason),
     actorId: str(r.actor_id),
     at: num(r.at),
+  };
+}
+
+/** Map a `reports` row. */
+export function toReport(r: Row): Report {
+  return {
+    id: str(r.id),
+    conversationId: str(r.conversation_id),
+    reporterId: str(r.reporter_id),
+    targetUserId: str(r.target_user_id),
+    seq: numOrNull(r.seq),
+    reason: str(r.reason),
+    status: str(r.status) as Report['status'],
+    createdAt: num(r.created_at),
+    resolvedBy: strOrNull(r.resolved_by),
+    resolvedAt: numOrNull(r.resolved_at),
+    action: strOrNull(r.action) as Report['action'],
   };
 }
 

@@ -10,6 +10,7 @@ const TABLES: Array<[string, string]> = [
   ['hidden', 'user_id, conversation_id, seq'],
   ['calls', 'id'],
   ['restrictions', 'conversation_id, user_id, kind'],
+  ['reports', 'conversation_id, id'],
 ];
 
 /** Every row of every store table, in key order, read straight from the database. */
