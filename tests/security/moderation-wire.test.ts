@@ -126,4 +126,18 @@ describe('moderation over the wire', () => {
     await c.admins.ok('send', { conversationId: c.id, clientId: 'a1', text: 'admins are exempt' });
     await c.admins.ok('send', { conversationId: c.id, clientId: 'a2', text: 'admins are exempt' });
   });
+
+  it('report to ban: the reported user hears nothing of the report or of who filed it, then cannot come back', async () => {
+    const c = await channel();
+    const spammer = await w.socket(c.other);
+    const reported = await c.members.ok<{ id: string }>('report', { conversationId: c.id, seq: c.seq, reason: 'spam' });
+    const queue = await c.admins.ok<{ items: Array<{ id: string; reporterId: string; targetUserId: string }> }>('listReports', { conversationId: c.id });
+    expect(queue.items.map((r) => [r.id, r.reporterId, r.targetUserId])).toEqual([[reported.id, c.member, c.other]]);
+    expect(await c.admins.ok('reportCounts', { conversationId: c.id })).toEqual({ open: 1, resolved: 0, dismissed: 0 });
+    await c.admins.ok('resolveReport', { conversationId: c.id, reportId: reported.id, action: 'ban' });
+    await spammer.flush();
+    expect(JSON.stringify(spammer.pushes)).not.toContain(c.member);
+    expect(JSON.stringify(spammer.pushes)).not.toContain(reported.id);
+    expect(errorOf(await spammer.request('join', { conversationId: c.id }))).toEqual({ code: 'FORBIDDEN', message: 'banned from this conversation' });
+  });
 });
