@@ -17,6 +17,7 @@ import { createSession, type ChatSession } from './session.js';
 import { DEFAULT_CAPABILITIES, type ChatStore, type StoreCapabilities } from './store.js';
 import { requireActive } from './rules.js';
 import { resolvePermissions, type PermissionOptions } from './permissions.js';
+import { createBlocklist, type BlocklistOptions } from './blocklist.js';
 
 /** Limits as given to {@link createChat}: any subset, quotas too. */
 export type LimitOptions = Partial<Omit<Limits, 'quotas'>> & { quotas?: Partial<Quotas> };
@@ -48,6 +49,12 @@ export interface ChatOptions {
    * See docs/moderation.md.
    */
   permissions?: PermissionOptions;
+  /**
+   * A built-in word/regex blocklist for every conversation, and per conversation through
+   * `forConversation`: `block` refuses a message or edit, `flag` stores it and files it in the
+   * report queue (reported by `SYSTEM_ACTOR`). Runs after `hooks.beforeSend`, on the final text.
+   */
+  blocklist?: BlocklistOptions;
 }
 
 /** Options of {@link Chat.asSystem}. */
@@ -180,6 +187,7 @@ export function createChat(options: ChatOptions): Chat {
     rateLimiter: options.rateLimiter ?? createMemoryRateLimiter(),
     timers: new Set(),
     permissions: { ...resolvePermissions(options.permissions), all: PERMISSIONS },
+    blocklist: createBlocklist(options.blocklist),
   };
   let unlimited: EngineContext | undefined;
   const unlimitedCtx = () =>

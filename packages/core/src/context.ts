@@ -9,6 +9,7 @@ import type { ChatHooks } from './hooks.js';
 import type { RateLimiter } from './rate-limit.js';
 import type { AuditEntry } from './authorize.js';
 import type { ResolvedPermissions } from './permissions.js';
+import type { Blocklist } from './blocklist.js';
 import type { Permission } from '@parley/protocol';
 
 /** Events the engine emits locally for every operation committed in this process. */
@@ -41,6 +42,8 @@ export interface EngineContext {
   permissions: ResolvedPermissions & { all: readonly Permission[] };
   /** Set on the context of `chat.asSystem`: server code acting as the system, with its stated reason. */
   system?: { reason: string };
+  /** The built-in word/regex blocklist, or null when none is configured. */
+  blocklist: Blocklist | null;
 }
 
 /** The public view of a stored conversation. */

@@ -8,6 +8,7 @@ export * from './apply.js';
 export * from './limits.js';
 export * from './ids.js';
 export * from './permissions.js';
+export type { BlocklistEntry, BlocklistOptions } from './blocklist.js';
 export { countReports, reportKey, reportsPage } from './reports.js';
 export { moderationEffect, restrictionsPage, inForce, type ModerationEffect, type ModerationEventOf } from './moderation.js';
 export type { AuditEntry } from './authorize.js';

@@ -3,6 +3,7 @@ import { commit, publicConversation, publish, type EngineContext } from '../cont
 import { ChatError, errors } from '../errors.js';
 import { topics } from '../pubsub.js';
 import { isRefusal } from '../preconditions.js';
+import { fileFlag, screen } from '../blocklist.js';
 import { actingMessage, actorHolds, audited, authorize, memberHolds, permissionPrecondition, resolveActor } from '../authorize.js';
 import { requireActive, requireMembership, requireMessage, requireNotDeleted } from '../rules.js';
 import type { Handlers } from './types.js';
@@ -88,6 +89,7 @@ export const messageHandlers: Handlers<'send' | 'edit' | 'delete' | 'react' | 'p
         Object.assign(message, { text, attachments, metadata });
       }
     }
+    const flagged = await screen(ctx, actor, p.conversationId, message.text);
     const result = await commit(ctx, {
       draft: { type: 'message', conversationId: p.conversationId, actorId: actor, at: now, message },
       ...permissionPrecondition(ctx, actor, sendPermissions(message)),
@@ -95,6 +97,7 @@ export const messageHandlers: Handlers<'send' | 'edit' | 'delete' | 'react' | 'p
       moderated: 'message',
     });
     if (result.event.type !== 'message') throw new ChatError('INTERNAL', 'store returned a non-message event for a send');
+    if (flagged !== null && !result.duplicate) await fileFlag(ctx, result.event.message, flagged);
     return result.event.message;
   },
   async edit(ctx, actor, p) {
@@ -108,13 +111,16 @@ export const messageHandlers: Handlers<'send' | 'edit' | 'delete' | 'react' | 'p
     if (!withinWindow(message.createdAt, now, ctx.limits.editWindowMs)) throw errors.forbidden('the edit window has passed');
     checkBody(ctx, message.kind, p.text, message.attachments);
     if (message.text === p.text) return message;
+    const flagged = await screen(ctx, actor, p.conversationId, p.text);
     await commit(ctx, {
       draft: { type: 'message.edited', conversationId: p.conversationId, actorId: actor, at: now, target: p.seq, text: p.text },
       ...permissionPrecondition(ctx, actor, [needed]),
       targetNotDeleted: true,
       moderated: 'post',
     });
-    return messageAfter(ctx, p.conversationId, p.seq);
+    const edited = await messageAfter(ctx, p.conversationId, p.seq);
+    if (flagged !== null) await fileFlag(ctx, edited, flagged);
+    return edited;
   },
   async delete(ctx, actor, p) {
     if (p.scope === 'me') {
