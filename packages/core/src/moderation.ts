@@ -49,11 +49,11 @@ export const inForce = (r: Pick<Restriction, 'until'>, now: number): boolean => 
 /** {@link ChatStore.restrictions} over an in-memory list of one conversation's restrictions. */
 export function restrictionsPage(
   list: readonly Restriction[],
-  query: { userIds?: string[]; kind?: RestrictionKind; afterUserId?: string; limit: number },
+  query: { userIds?: string[]; kind?: RestrictionKind; after?: { userId: string; kind: RestrictionKind }; limit: number },
 ): Restriction[] {
   return list
     .filter((r) => (query.userIds === undefined || query.userIds.includes(r.userId)) && (query.kind === undefined || r.kind === query.kind))
-    .filter((r) => query.afterUserId === undefined || r.userId > query.afterUserId)
+    .filter((r) => query.after === undefined || r.userId > query.after.userId || (r.userId === query.after.userId && r.kind > query.after.kind))
     .sort((a, b) => (a.userId < b.userId ? -1 : a.userId > b.userId ? 1 : a.kind < b.kind ? -1 : a.kind > b.kind ? 1 : 0))
     .slice(0, query.limit);
 }

@@ -334,11 +334,17 @@ export interface ChatStore {
 
   /**
    * Restrictions (bans, mutes) of a conversation ordered by (userId, kind), only those of `userIds`
-   * when given, of `kind` when given, with userId greater than `afterUserId`, at most `limit`.
+   * when given, of `kind` when given, after the keyset position `after` (exclusive), at most `limit`.
    * Expired ones are included (callers compare `until` with their clock). Cost MUST follow the
    * conversation's restrictions (a key on (conversationId, userId, kind)), never its history.
    */
-  restrictions(input: { conversationId: string; userIds?: string[]; kind?: RestrictionKind; afterUserId?: string; limit: number }): Promise<Restriction[]>;
+  restrictions(input: {
+    conversationId: string;
+    userIds?: string[];
+    kind?: RestrictionKind;
+    after?: { userId: string; kind: RestrictionKind };
+    limit: number;
+  }): Promise<Restriction[]>;
 
   // ---------------------------------------------------------------- reports
 

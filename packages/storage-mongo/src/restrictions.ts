@@ -52,13 +52,10 @@ export async function readRestrictions(ctx: StoreContext, conversationId: string
 /** {@link ChatStore.restrictions}. */
 export function restrictionMethods(ctx: StoreContext): Pick<ChatStore, 'restrictions'> {
   return {
-    async restrictions({ conversationId, userIds, kind, afterUserId, limit }) {
-      const userFilter = {
-        ...(userIds !== undefined ? { $in: userIds } : {}),
-        ...(afterUserId !== undefined ? { $gt: afterUserId } : {}),
-      };
+    async restrictions({ conversationId, userIds, kind, after, limit }) {
+      const keyset = after === undefined ? {} : { $or: [{ userId: { $gt: after.userId } }, { userId: after.userId, kind: { $gt: after.kind } }] };
       const docs = await ctx.cols.restrictions
-        .find({ conversationId, lifted: false, ...(kind !== undefined ? { kind } : {}), ...(Object.keys(userFilter).length > 0 ? { userId: userFilter } : {}) })
+        .find({ conversationId, lifted: false, ...(kind !== undefined ? { kind } : {}), ...(userIds !== undefined ? { userId: { $in: userIds } } : {}), ...keyset })
         .sort({ userId: 1, kind: 1 })
         .limit(limit)
         .toArray();

@@ -186,11 +186,11 @@ export function createPostgresStore<DB>(options: PostgresStoreOptions<DB>): Chat
       return found.map((r) => String(r.user_id));
     },
     ...reportMethods(db, t),
-    async restrictions({ conversationId, userIds, kind, afterUserId, limit }) {
+    async restrictions({ conversationId, userIds, kind, after, limit }) {
       const rows = await sql<Row>`select * from ${t('restrictions')} where conversation_id = ${conversationId}
         ${userIds === undefined ? sql`` : sql`and user_id = any(${userIds}::text[])`}
         ${kind === undefined ? sql`` : sql`and kind = ${kind}`}
-        ${afterUserId === undefined ? sql`` : sql`and user_id > ${afterUserId}`}
+        ${after === undefined ? sql`` : sql`and (user_id, kind) > (${after.userId}, ${after.kind})`}
         order by user_id, kind limit ${limit}`.execute(db);
       return rows.rows.map(toRestriction);
     },

@@ -116,16 +116,18 @@ export const moderationHandlers: Handlers<'ban' | 'unban' | 'muteMember' | 'unmu
       if (!who.member || who.member.leftSeq !== null) throw errors.forbidden('you are no longer a member of this conversation');
       throw errors.forbidden('your role cannot see bans and mutes');
     }
-    const after = p.cursor === undefined ? undefined : decodeCursor(p.cursor, shape<{ u: string }>({ u: 'string' })).u;
+    const at = p.cursor === undefined ? undefined : decodeCursor(p.cursor, shape<{ u: string; k: string }>({ u: 'string', k: 'string' }));
+    if (at && at.k !== 'ban' && at.k !== 'mute') throw errors.invalid('bad cursor');
+    const after = at ? { userId: at.u, kind: at.k as RestrictionKind } : undefined;
     const limit = p.limit ?? ctx.limits.defaultPageSize;
     const rows = await ctx.store.restrictions({
       conversationId: p.conversationId,
       limit,
       ...(p.kind ? { kind: p.kind } : {}),
-      ...(after !== undefined ? { afterUserId: after } : {}),
+      ...(after !== undefined ? { after } : {}),
     });
     const page = withinBudget(rows, ctx.limits.maxReplyBytes);
     const last = page.items[page.items.length - 1];
-    return { items: page.items, nextCursor: (page.cut || rows.length === limit) && last ? encodeCursor({ u: last.userId }) : null };
+    return { items: page.items, nextCursor: (page.cut || rows.length === limit) && last ? encodeCursor({ u: last.userId, k: last.kind }) : null };
   },
 };

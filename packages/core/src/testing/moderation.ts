@@ -173,6 +173,24 @@ export function moderationSuite(o: ResolvedStoreOptions): void {
       }
     });
 
+    it('listRestrictions pages by (user, kind): a user both muted and banned is listed with both, each once', async () => {
+      const w = createWorld(store());
+      const c = await channelWith(w);
+      await w.chat.as(c.owner).muteMember({ conversationId: c.id, userId: c.member });
+      await w.chat.as(c.owner).ban({ conversationId: c.id, userId: c.member });
+      await w.chat.as(c.owner).muteMember({ conversationId: c.id, userId: c.other });
+      const seen: string[] = [];
+      let cursor: string | undefined;
+      for (let i = 0; i < 5; i++) {
+        const page = await w.chat.as(c.owner).listRestrictions({ conversationId: c.id, limit: 1, ...(cursor ? { cursor } : {}) });
+        seen.push(...page.items.map((r) => `${r.userId === c.member ? 'member' : 'other'}:${r.kind}`));
+        if (!page.nextCursor) break;
+        cursor = page.nextCursor;
+      }
+      const want = [`${c.member}:ban`, `${c.member}:mute`, `${c.other}:mute`].sort().map((k) => k.replace(c.member, 'member').replace(c.other, 'other'));
+      expect(seen).toEqual(want);
+    });
+
     it('a refused moderated append writes nothing (store level)', async () => {
       const w = createWorld(store());
       const c = await channelWith(w);
