@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { createChat, createMemoryStore, DEFAULT_PERMISSIONS, type AuditEntry, type PermissionOptions } from './index.js';
 
 const staff: PermissionOptions['staff'] = {
-  roles: { moderator: ['deleteAny', 'removeMembers'], helper: ['readReports'] },
+  roles: { moderator: ['deleteAny', 'removeMembers', 'ban', 'freeze', 'readReports'], helper: ['readReports'] },
   roleOf: (userId) => ({ mo: 'moderator', he: 'helper' })[userId] ?? null,
 };
 
@@ -34,6 +34,21 @@ describe('app-level staff roles', () => {
     // the events name the moderator as actor
     const events = (await chat.store.events({ conversationId: channel.id, limit: 50, timelineOnly: false })).slice(-2);
     expect(events.map((e) => [e.type, e.actorId])).toEqual([['message.deleted', 'mo'], ['member.left', 'mo']]);
+  });
+
+  it('a moderator bans and freezes in a channel it is not in, works its report queue, and every action is audited with its reason', async () => {
+    const { chat, audit, channel, spam } = await setup();
+    await chat.as('own').report({ conversationId: channel.id, seq: spam.seq, reason: 'spam' });
+    const [report] = (await chat.as('mo').listReports({ conversationId: channel.id })).items;
+    expect(report).toMatchObject({ reporterId: 'own', targetUserId: 'mem' });
+    await chat.as('mo').resolveReport({ conversationId: channel.id, reportId: report!.id, action: 'ban' });
+    await chat.as('mo').freeze({ conversationId: channel.id, frozen: true, reason: 'raid' });
+    expect((await chat.store.getMember(channel.id, 'mem'))!.leftSeq).not.toBeNull();
+    await expect(chat.as('mem').join({ conversationId: channel.id })).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    expect(audit.map((a) => [a.op, a.reason])).toEqual([['ban', 'spam'], ['freeze', 'raid']]);
+    // the helper reads the queue but cannot act on it
+    await expect(chat.as('he').freeze({ conversationId: channel.id, frozen: false })).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    expect((await chat.as('he').reportCounts({ conversationId: channel.id })).resolved).toBe(1);
   });
 
   it('staff act only in the kinds configured (channels by default) and only with their grants', async () => {
