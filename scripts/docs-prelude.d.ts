@@ -42,6 +42,8 @@ declare function spamScore(userId: string, text: string | null): Promise<number>
 declare function containsBlockedWord(text: string): boolean;
 declare function mask(text: string): string;
 declare const searchIndex: { put(key: string, value: unknown): Promise<void> };
+declare function isModerator(userId: string): Promise<boolean>;
+declare function appendToAuditLog(line: string): Promise<void>;
 declare const pushQueue: { add(job: { userIds: string[]; title: string; body: string; data: Record<string, unknown> }): Promise<void> };
 declare const file: File;
 declare const caption: string;

@@ -117,6 +117,19 @@ const CASES: Case[] = [
   { op: 'answerCall', ...call, outcome: participant('ok') },
   { op: 'declineCall', ...call, outcome: participant('ok') },
   { op: 'endCall', label: 'endCall while ringing (not the caller)', ...call, outcome: participant('CONFLICT') },
+  // moderation (docs/moderation.md): owners and admins of groups and channels
+  { op: 'ban', ...conv((s) => ({ userId: s.target, reason: 'spam' })), outcome: manager },
+  { op: 'unban', ...conv((s) => ({ userId: s.target })), outcome: manager },
+  { op: 'muteMember', ...conv((s) => ({ userId: s.target, durationMs: 60_000 })), outcome: manager },
+  { op: 'unmuteMember', ...conv((s) => ({ userId: s.target })), outcome: manager },
+  { op: 'freeze', ...conv(() => ({ frozen: true })), outcome: manager },
+  { op: 'setSlowMode', ...conv(() => ({ intervalMs: 5000 })), outcome: manager },
+  { op: 'listRestrictions', ...conv(), outcome: manager },
+  // reports: any current member files one; the queue is for owners and admins of groups and channels
+  { op: 'report', ...conv((s) => ({ seq: s.otherSeq, reason: 'spam' })), outcome: ifCurrent },
+  { op: 'listReports', ...conv(), outcome: manager },
+  { op: 'reportCounts', ...conv(), outcome: manager },
+  { op: 'resolveReport', label: 'resolveReport of a report that does not exist', params: (s) => ({ conversationId: s.conversationId, reportId: NOWHERE, action: 'dismiss' }), outcome: (k, s) => (manager(k, s) === 'ok' ? 'NOT_FOUND' : 'FORBIDDEN') },
   // wire-only operations
   { op: 'typing', ...conv(() => ({ typing: true })), outcome: unblocked },
 ];

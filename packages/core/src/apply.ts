@@ -1,4 +1,4 @@
-import type { ConversationEvent, Member } from '@parley/protocol';
+import type { ConversationEvent, Member, PermissionOverride } from '@parley/protocol';
 import type { ConversationRecord, CreateConversationInput, MemberRecord } from './store.js';
 
 export { PREVIEW_LENGTH, previewOf, visibleMessage, applyMutation } from '@parley/protocol/lite';
@@ -49,14 +49,21 @@ export function newConversationRecord(input: CreateConversationInput): Conversat
   };
 }
 
+/** What a `conversation.updated` event sets; `permissions: null` removes the override (stores keep no field). */
+export type ConversationChanges = Partial<Pick<ConversationRecord, 'title' | 'avatarUrl' | 'metadata' | 'messageTtlSeconds'>> & {
+  permissions?: PermissionOverride | null;
+};
+
 /** The fields a `conversation.updated` event changes: only those present in `changes`. */
-export function conversationChanges(
-  changes: Extract<ConversationEvent, { type: 'conversation.updated' }>['changes'],
-): Partial<Pick<ConversationRecord, 'title' | 'avatarUrl' | 'metadata' | 'messageTtlSeconds'>> {
-  const set: Partial<Pick<ConversationRecord, 'title' | 'avatarUrl' | 'metadata' | 'messageTtlSeconds'>> = {};
+export function conversationChanges(changes: Extract<ConversationEvent, { type: 'conversation.updated' }>['changes']): ConversationChanges {
+  const set: ConversationChanges = {};
   if (changes.title !== undefined) set.title = changes.title;
   if (changes.avatarUrl !== undefined) set.avatarUrl = changes.avatarUrl;
   if (changes.metadata !== undefined) set.metadata = structuredClone(changes.metadata);
   if (changes.messageTtlSeconds !== undefined) set.messageTtlSeconds = changes.messageTtlSeconds;
+  if (changes.permissions !== undefined) {
+    const given = changes.permissions;
+    set.permissions = given === null || Object.keys(given).length === 0 ? null : structuredClone(given);
+  }
   return set;
 }

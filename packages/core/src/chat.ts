@@ -1,4 +1,4 @@
-import { Id, Metadata, HARD_LIMITS, Url, safeString, type Message, type Presence, type User } from '@parley/protocol';
+import { Id, Metadata, HARD_LIMITS, PERMISSIONS, SYSTEM_ACTOR, Url, safeString, type Message, type Presence, type User } from '@parley/protocol';
 import EventEmitter from 'eventemitter3';
 import { z } from 'zod';
 import { commit, publish, type ChatEvents, type EngineContext } from './context.js';
@@ -18,6 +18,8 @@ import { DEFAULT_CAPABILITIES, type ChatStore, type StoreCapabilities } from './
 import { requireActive } from './rules.js';
 import { exportUser, type ExportRecord } from './lifecycle/export.js';
 import { eraseUser, erasureOf, type EraseOptions, type EraseReport } from './lifecycle/erase.js';
+import { resolvePermissions, type PermissionOptions } from './permissions.js';
+import { createBlocklist, type BlocklistOptions } from './blocklist.js';
 
 /** Limits as given to {@link createChat}: any subset, quotas too. */
 export type LimitOptions = Partial<Omit<Limits, 'quotas'>> & { quotas?: Partial<Quotas> };
@@ -43,6 +45,24 @@ export interface ChatOptions {
    * limiter of `@parley/pubsub-redis` to count a user's actions across every node.
    */
   rateLimiter?: RateLimiter;
+  /**
+   * Who may do what: the permission table per conversation kind and role (default
+   * {@link DEFAULT_PERMISSIONS}, today's owner/admin/member rules) and app-level staff roles.
+   * See docs/moderation.md.
+   */
+  permissions?: PermissionOptions;
+  /**
+   * A built-in word/regex blocklist for every conversation, and per conversation through
+   * `forConversation`: `block` refuses a message or edit, `flag` stores it and files it in the
+   * report queue (reported by `SYSTEM_ACTOR`). Runs after `hooks.beforeSend`, on the final text.
+   */
+  blocklist?: BlocklistOptions;
+}
+
+/** Options of {@link Chat.asSystem}. */
+export interface SystemSessionOptions {
+  /** Why server code acts as the system (kept in every audit entry). Required, non-empty. */
+  reason: string;
 }
 
 /** Options of {@link Chat.as}. */
@@ -80,6 +100,12 @@ export const SystemMessageInput = z
 export interface Chat {
   /** Act as a user: every operation enforces that user's rights (and quotas, unless `unlimited`). */
   as(userId: string, options?: SessionOptions): ChatSession;
+  /**
+   * Act as the system (`SYSTEM_ACTOR`): every permission in every conversation, no quotas, for
+   * server code (moderation jobs, imports). Explicit on purpose: each action it authorizes is
+   * emitted as an `audit` event with `reason`, and its events carry `SYSTEM_ACTOR` as actor.
+   */
+  asSystem(options: SystemSessionOptions): ChatSession;
   /** Create or update a user's profile (the host app owns identity). */
   upsertUser(input: z.input<typeof UpsertUserInput>): Promise<User>;
   /** Write a `system` message into a conversation as `senderId` (who must be a member). */
@@ -175,6 +201,8 @@ export function createChat(options: ChatOptions): Chat {
     emitter: new EventEmitter<ChatEvents>(),
     rateLimiter: options.rateLimiter ?? createMemoryRateLimiter(),
     timers: new Set(),
+    permissions: { ...resolvePermissions(options.permissions), all: PERMISSIONS },
+    blocklist: createBlocklist(options.blocklist),
   };
   let unlimited: EngineContext | undefined;
   const unlimitedCtx = () =>
@@ -188,8 +216,14 @@ export function createChat(options: ChatOptions): Chat {
 
   return {
     as: (userId, sessionOptions) => createSession(sessionOptions?.unlimited ? unlimitedCtx() : ctx, userId, typingState),
+    asSystem(systemOptions) {
+      const reason = typeof systemOptions?.reason === 'string' ? systemOptions.reason.trim() : '';
+      if (reason.length === 0) throw new ChatError('INVALID', 'asSystem needs a reason (it is kept in the audit trail)');
+      return createSession({ ...unlimitedCtx(), system: { reason } }, SYSTEM_ACTOR, typingState);
+    },
     async upsertUser(input) {
       const p = parse(UpsertUserInput, input, 'user');
+      if (p.id === SYSTEM_ACTOR) throw new ChatError('INVALID', `the user id ${SYSTEM_ACTOR} is reserved for the system actor`);
       const [existing] = await ctx.store.getUsers([p.id]);
       if (!existing && p.displayName === undefined) throw new ChatError('INVALID', 'displayName is required for a new user');
       if (existing && erasureOf(existing)) throw new ChatError('FORBIDDEN', 'this account was deleted');

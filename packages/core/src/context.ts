@@ -7,6 +7,10 @@ import { topics, type BusMessage, type PubSub } from './pubsub.js';
 import type { ChatStore, ConversationRecord, MemberRecord } from './store.js';
 import type { ChatHooks } from './hooks.js';
 import type { RateLimiter } from './rate-limit.js';
+import type { AuditEntry } from './authorize.js';
+import type { ResolvedPermissions } from './permissions.js';
+import type { Blocklist } from './blocklist.js';
+import type { Permission } from '@parley/protocol';
 
 /** Events the engine emits locally for every operation committed in this process. */
 export interface ChatEvents {
@@ -14,6 +18,8 @@ export interface ChatEvents {
   event: (event: ConversationEvent, conversation: Conversation) => void;
   /** A member's watermarks moved. */
   receipt: (receipt: Receipt) => void;
+  /** A staff member or the system acted under app-level authority (see docs/moderation.md). */
+  audit: (entry: AuditEntry) => void;
   /** A non-fatal failure (a publish that did not go through, a timer that failed). */
   error: (error: unknown) => void;
 }
@@ -32,6 +38,12 @@ export interface EngineContext {
   rateLimiter: RateLimiter;
   /** Timers for ringing calls, cleared on close. */
   timers: Set<ReturnType<typeof setTimeout>>;
+  /** The permission table and staff roles in force; `all` lists every permission (the system's grants). */
+  permissions: ResolvedPermissions & { all: readonly Permission[] };
+  /** Set on the context of `chat.asSystem`: server code acting as the system, with its stated reason. */
+  system?: { reason: string };
+  /** The built-in word/regex blocklist, or null when none is configured. */
+  blocklist: Blocklist | null;
 }
 
 /** The public view of a stored conversation. */

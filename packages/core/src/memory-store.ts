@@ -1,7 +1,9 @@
-import type { Call, Contact, ConversationEvent, Message, User } from '@parley/protocol';
+import type { Call, Contact, ConversationEvent, Message, Report, Restriction, User } from '@parley/protocol';
 import { applyMutation, conversationChanges, newConversationRecord, previewOf, seesSeq, visibleMessage } from './apply.js';
 import { ChatError } from './errors.js';
 import { appendNeeds, appendRefused, checkAppend, type AppendState } from './preconditions.js';
+import { moderationEffect, restrictionsPage } from './moderation.js';
+import { countReports, reportKey, reportsPage } from './reports.js';
 import { leftViewOf, messagesAsSeen } from './former-view.js';
 import { createMemoryFeedStore } from './memory-feed-store.js';
 import { createMemoryPushDeviceStore } from './memory-push-device-store.js';
@@ -40,6 +42,13 @@ export function createMemoryStore(): ChatStore {
   const clientIds = new Map<string, number>();
   const hidden = new Map<string, Set<number>>();
   const calls = new Map<string, Call>();
+  const restrictions = new Map<string, Restriction[]>();
+  const reports = new Map<string, Report[]>();
+  const reportsOf = (conversationId: string) => {
+    let list = reports.get(conversationId);
+    if (!list) reports.set(conversationId, (list = []));
+    return list;
+  };
   /** Text as sent of messages edited at least once (key: conversation, seq); erased on delete. */
   const originals = new Map<string, string | null>();
   /** Seqs of the mutation events of each target message (key: conversation, target), ascending. */
@@ -243,6 +252,32 @@ export function createMemoryStore(): ChatStore {
     async memberIds(conversationId) {
       return [...(members.get(conversationId)?.values() ?? [])].filter((m) => m.leftSeq === null).map((m) => m.userId);
     },
+    async putReport(report) {
+      const list = reportsOf(report.conversationId);
+      const existing = list.find((r) => reportKey(r) === reportKey(report));
+      if (existing) return { report: clone(existing), created: false };
+      list.push(clone(report));
+      return { report: clone(report), created: true };
+    },
+    async getReport({ conversationId, id }) {
+      const r = reports.get(conversationId)?.find((x) => x.id === id);
+      return r ? clone(r) : null;
+    },
+    async listReports(query) {
+      return reportsPage(reports.get(query.conversationId) ?? [], query).map(clone);
+    },
+    async closeReport({ conversationId, id, status, resolvedBy, resolvedAt, action }) {
+      const r = reports.get(conversationId)?.find((x) => x.id === id);
+      if (!r || r.status !== 'open') return null;
+      Object.assign(r, { status, resolvedBy, resolvedAt, action });
+      return clone(r);
+    },
+    async reportCounts({ conversationId, excludeTarget }) {
+      return countReports(reports.get(conversationId) ?? [], excludeTarget);
+    },
+    async restrictions(query) {
+      return restrictionsPage(restrictions.get(query.conversationId) ?? [], query).map(clone);
+    },
     async setMuted({ conversationId, userId, mutedUntil, now }) {
       const m = members.get(conversationId)?.get(userId);
       if (!m) return null;
@@ -272,6 +307,7 @@ export function createMemoryStore(): ChatStore {
         ...(needs.message !== undefined ? { message: messageAt(conversation.id, needs.message) } : {}),
         ...(needs.owners ? { owners: [...map.values()].filter((m) => m.leftSeq === null && m.role === 'owner').length } : {}),
         ...(needs.blocks ? { blocked: isBlocked(conversation.directPair[0] ?? '', conversation.directPair[1] ?? '') } : {}),
+        ...(needs.restrictions ? { restrictions: (restrictions.get(conversation.id) ?? []).filter((r) => needs.members.includes(r.userId)) } : {}),
       };
       checkAppend(input, state);
       const seq = conversation.lastSeq + 1;
@@ -294,6 +330,7 @@ export function createMemoryStore(): ChatStore {
             sender.deliveredSeq = Math.max(sender.deliveredSeq, seq);
             sender.readOrd = ord;
             sender.updatedAt = event.at;
+            sender.lastPostAt = event.at;
           }
           break;
         }
@@ -343,12 +380,26 @@ export function createMemoryStore(): ChatStore {
           subject!.role = event.role;
           subject!.updatedAt = event.at;
           break;
-        case 'conversation.updated':
-          Object.assign(conversation, conversationChanges(event.changes));
+        case 'conversation.updated': {
+          const { permissions, ...rest } = conversationChanges(event.changes);
+          Object.assign(conversation, rest);
+          if (permissions === null) delete conversation.permissions;
+          else if (permissions !== undefined) conversation.permissions = permissions;
           break;
+        }
         case 'call':
           calls.set(event.call.id, clone(event.call));
           break;
+        case 'moderation': {
+          const effect = moderationEffect(event, conversation.moderation);
+          const list = (restrictions.get(conversation.id) ?? []).filter(
+            (r) => !(effect.put && r.userId === effect.put.userId && r.kind === effect.put.kind) && !(effect.lift && r.userId === effect.lift.userId && r.kind === effect.lift.kind),
+          );
+          if (effect.put) list.push(clone(effect.put));
+          restrictions.set(conversation.id, list);
+          if (effect.state) conversation.moderation = effect.state;
+          break;
+        }
       }
       conversation.lastSeq = seq;
       conversation.updatedAt = event.at;

@@ -1,6 +1,8 @@
-import type { Message, Role } from '@parley/protocol';
+import type { Message, Permission, Restriction, Role } from '@parley/protocol';
+import { inForce } from './moderation.js';
 import { seesSeq } from './apply.js';
 import { ChatError, errors } from './errors.js';
+import { grantsIn, rolesHolding } from './permissions.js';
 import type { AppendInput, ConversationRecord, MemberRecord } from './store.js';
 
 /**
@@ -31,10 +33,18 @@ export type AppendRefusal =
   /** The append would leave the conversation without an active owner. */
   | 'last-owner'
   /** The two members of a direct conversation: one has blocked the other. */
-  | 'blocked';
+  | 'blocked'
+  /** `moderated`: the actor, or the user a `member.joined` brings in, is banned from the conversation. */
+  | 'banned'
+  /** `moderated` `post` / `message`: the actor is muted in the conversation. */
+  | 'muted'
+  /** `moderated` `post` / `message`: the conversation is frozen and the actor's role lacks `freeze`. */
+  | 'frozen'
+  /** `moderated` `message`: slow mode, and the actor's last message was too recent (RATE_LIMITED, see {@link checkAppend}). */
+  | 'slow-mode';
 
 /** The ChatError a store throws for a refused precondition (one code and message per refusal). */
-export function appendRefused(refusal: AppendRefusal, input?: Pick<AppendInput, 'maxMembers'>): ChatError {
+export function appendRefused(refusal: AppendRefusal, input?: Pick<AppendInput, 'maxMembers'> & { retryAfterMs?: number }): ChatError {
   switch (refusal) {
     case 'no-conversation':
     case 'never-member':
@@ -59,6 +69,14 @@ export function appendRefused(refusal: AppendRefusal, input?: Pick<AppendInput, 
       return errors.conflict('a conversation needs an owner: make someone else owner first');
     case 'blocked':
       return errors.forbidden('you cannot message this user');
+    case 'banned':
+      return errors.forbidden('banned from this conversation');
+    case 'muted':
+      return errors.forbidden('you are muted in this conversation');
+    case 'frozen':
+      return errors.forbidden('this conversation is frozen');
+    case 'slow-mode':
+      return new ChatError('RATE_LIMITED', 'slow mode: wait before sending another message', { retryAfterMs: input?.retryAfterMs ?? 1 });
   }
 }
 
@@ -79,6 +97,8 @@ export interface AppendNeeds {
   owners: boolean;
   /** Whether the block state between the two members of a direct conversation is needed. */
   blocks: boolean;
+  /** Whether the restrictions (bans, mutes) of {@link members} in this conversation are needed. */
+  restrictions: boolean;
 }
 
 /** What the store read (see {@link AppendNeeds}); absent parts were not needed. */
@@ -92,6 +112,8 @@ export interface AppendState {
   owners?: number;
   /** True when either member of the direct conversation blocked the other. */
   blocked?: boolean;
+  /** The restrictions of {@link AppendNeeds.members} in this conversation (expired ones may be included). */
+  restrictions?: readonly Restriction[];
 }
 
 const subjectOf = (input: AppendInput): string | undefined => {
@@ -119,6 +141,7 @@ export function appendNeeds(input: AppendInput): AppendNeeds {
     ...(message !== undefined ? { message } : {}),
     owners: input.keepOwner === true,
     blocks: input.notBlocked === true,
+    restrictions: input.moderated !== undefined,
   };
 }
 
@@ -147,6 +170,10 @@ export function checkAppend(input: AppendInput, state: AppendState): void {
     if (!actor) refuse('never-member');
     if (actor!.leftSeq !== null) refuse('not-active');
     if (input.actorRoles && !input.actorRoles.includes(actor!.role)) refuse('actor-role');
+    if (input.permission) {
+      const grants = grantsIn(input.permission.table, state.conversation.kind, state.conversation.permissions);
+      if (!rolesHolding(grants, input.permission.needed).includes(actor!.role)) refuse('actor-role');
+    }
   }
   const subjectId = subjectOf(input);
   const subject = subjectId === undefined ? undefined : state.members.get(subjectId);
@@ -166,6 +193,27 @@ export function checkAppend(input: AppendInput, state: AppendState): void {
   }
   if (input.keepOwner && takesOwner(input, subject) && (state.owners ?? 0) < 2) refuse('last-owner');
   if (input.notBlocked && state.conversation.kind === 'direct' && state.blocked) refuse('blocked');
+  if (input.moderated) checkModerated(input, state, actor, subjectId);
+}
+
+/** The `moderated` preconditions (see {@link AppendInput.moderated}); `now` is the draft's time. */
+function checkModerated(input: AppendInput, state: AppendState, actor: MemberRecord | undefined, subjectId: string | undefined): void {
+  const now = input.draft.at;
+  const restricted = (userId: string | undefined, kind: Restriction['kind']) =>
+    userId !== undefined && (state.restrictions ?? []).some((r) => r.userId === userId && r.kind === kind && inForce(r, now));
+  const actorId = input.requireActiveMember;
+  if (restricted(actorId, 'ban') || (input.draft.type === 'member.joined' && restricted(subjectId, 'ban'))) throw appendRefused('banned');
+  if (input.moderated === 'join' || !actor) return;
+  if (restricted(actorId, 'mute')) throw appendRefused('muted');
+  const { conversation } = state;
+  const holds = (p: Permission) =>
+    input.permission !== undefined && rolesHolding(grantsIn(input.permission.table, conversation.kind, conversation.permissions), [p]).includes(actor.role);
+  if (conversation.moderation?.frozen && !holds('freeze')) throw appendRefused('frozen');
+  const interval = conversation.moderation?.slowModeMs ?? null;
+  if (input.moderated === 'message' && interval !== null && actor.lastPostAt != null && !holds('setSlowMode')) {
+    const wait = actor.lastPostAt + interval - now;
+    if (wait > 0) throw appendRefused('slow-mode', { retryAfterMs: wait });
+  }
 }
 
 /** Roles that may manage a group or channel (members, roles, title, pins, moderation deletes). */

@@ -11,9 +11,6 @@ export interface Access {
   member: MemberRecord;
 }
 
-/** Roles allowed to manage members, roles, title and pins in groups and channels. */
-export const isManager = (role: Role) => role === 'owner' || role === 'admin';
-
 /**
  * The conversation and the user's membership, active or former. Anyone who never was a member
  * gets the same error as for a conversation that does not exist.
@@ -32,12 +29,6 @@ export async function requireActive(ctx: EngineContext, conversationId: string, 
   const access = await requireMembership(ctx, conversationId, userId);
   if (access.member.leftSeq !== null) throw errors.forbidden('you are no longer a member of this conversation');
   return access;
-}
-
-/** Groups and channels only, and the actor must be an owner or admin. */
-export function requireManager(access: Access, what: string): void {
-  if (access.conversation.kind === 'direct') throw errors.forbidden(`${what} is not possible in a direct conversation`);
-  if (!isManager(access.member.role)) throw errors.forbidden(`only owners and admins can ${what}`);
 }
 
 /** A message the member may see; invisible and missing messages get the same error. */

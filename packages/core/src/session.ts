@@ -15,10 +15,13 @@ import { deviceHandlers } from './handlers/devices.js';
 import { messageHandlers } from './handlers/messages.js';
 import { readHandlers } from './handlers/reads.js';
 import { receiptBatchHandlers } from './handlers/receipts-batch.js';
+import { moderationHandlers } from './handlers/moderation.js';
+import { reportHandlers } from './handlers/reports.js';
 import type { Handler } from './handlers/types.js';
 import { userHandlers } from './handlers/users.js';
 import { topics } from './pubsub.js';
 import { requireActive, requireNotBlocked } from './rules.js';
+import { requireMayPost } from './authorize.js';
 
 const handlers: { [K in OpName]: Handler<K> } = {
   ...userHandlers,
@@ -28,6 +31,8 @@ const handlers: { [K in OpName]: Handler<K> } = {
   ...receiptBatchHandlers,
   ...callHandlers,
   ...deviceHandlers,
+  ...moderationHandlers,
+  ...reportHandlers,
 };
 
 /** Parameters of `ChatSession.typing`. */
@@ -110,6 +115,8 @@ class Session {
     const access = await requireActive(ctx, p.conversationId, userId);
     // a block stops typing signals like it stops messages: the blocker must not see "typing…"
     await requireNotBlocked(ctx, access.conversation, userId);
+    // like a message: not while muted, nor in a frozen conversation (for roles that cannot post there)
+    if (p.typing) await requireMayPost(ctx, access);
     if (p.typing) typingState.set(key, now);
     else typingState.delete(key);
     if (typingState.size > 100_000) typingState.clear();

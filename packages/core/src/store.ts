@@ -1,6 +1,7 @@
 import type { AppendRefusal, appendNeeds, appendRefused, checkAppend } from './preconditions.js';
 import type { FeedStore } from './feed-store.js';
 import type { PushDeviceStore } from './push-device-store.js';
+import type { PermissionTable } from './permissions.js';
 import type {
   Call,
   Contact,
@@ -9,6 +10,12 @@ import type {
   ConversationKind,
   Member,
   Message,
+  Permission,
+  Report,
+  ReportAction,
+  ReportStatus,
+  Restriction,
+  RestrictionKind,
   Role,
   User,
 } from '@parley/protocol';
@@ -58,6 +65,8 @@ export interface MemberRecord extends Member {
    * current conversation with `lastSeq` clamped). Never sent to clients.
    */
   leftView?: ConversationSnapshot | null;
+  /** When this member last sent a message (slow mode): set by `append` of a `message`. Absent or null before. Never sent to clients. */
+  lastPostAt?: number | null;
 }
 
 /** The fields of a conversation a former member sees frozen at its `leftSeq`. */
@@ -136,6 +145,33 @@ export interface AppendInput {
   keepOwner?: boolean;
   /** In a direct conversation, neither member MAY have blocked the other (`blocked`). */
   notBlocked?: boolean;
+  /**
+   * `requireActiveMember` (given with it) MUST hold every permission of `needed` under the grants in
+   * force at commit: `table` for the conversation's kind, overlaid by the conversation's stored
+   * `permissions` override (`actor-role`). Closes the race between a grant change and an action.
+   * Stores need no logic of their own for it: {@link checkAppend} decides it from the conversation
+   * they read under the lock.
+   */
+  permission?: PermissionCheck;
+  /**
+   * Moderation state that MUST allow the append, at the draft's time (`draft.at`), read under the
+   * same lock: the conversation's moderation state and the restrictions of the users it names.
+   * - `join`: neither the actor nor the user a `member.joined` brings in MAY be banned (`banned`).
+   * - `post`: as `join`, and the actor MUST NOT be muted (`muted`); a frozen conversation refuses
+   *   roles without `freeze` under `permission.table` (`frozen`).
+   * - `message`: as `post`, and in slow mode the actor's `lastPostAt` MUST be at least `slowModeMs`
+   *   ago, unless their role holds `setSlowMode` (`slow-mode`, RATE_LIMITED with `retryAfterMs`).
+   * Stores read the restrictions when {@link appendNeeds} asks for them; {@link checkAppend} decides.
+   */
+  moderated?: 'join' | 'post' | 'message';
+}
+
+/** See {@link AppendInput.permission}. */
+export interface PermissionCheck {
+  /** Every one of these is needed. */
+  needed: readonly Permission[];
+  /** The app's permission table. */
+  table: PermissionTable;
 }
 
 /** Result of {@link ChatStore.append}. */
@@ -304,6 +340,49 @@ export interface ChatStore {
   /** Active members' user ids, all of them (used for fan-out and receipts). */
   memberIds(conversationId: string): Promise<string[]>;
 
+  /**
+   * Restrictions (bans, mutes) of a conversation ordered by (userId, kind), only those of `userIds`
+   * when given, of `kind` when given, after the keyset position `after` (exclusive), at most `limit`.
+   * Expired ones are included (callers compare `until` with their clock). Cost MUST follow the
+   * conversation's restrictions (a key on (conversationId, userId, kind)), never its history.
+   */
+  restrictions(input: {
+    conversationId: string;
+    userIds?: string[];
+    kind?: RestrictionKind;
+    after?: { userId: string; kind: RestrictionKind };
+    limit: number;
+  }): Promise<Restriction[]>;
+
+  // ---------------------------------------------------------------- reports
+
+  /**
+   * Store a report, unless the same reporter already reported the same thing (conversationId,
+   * reporterId, targetUserId, seq): then return that one with `created: false` and write nothing,
+   * also under concurrent calls.
+   */
+  putReport(report: Report): Promise<{ report: Report; created: boolean }>;
+
+  /** A report of the conversation, or null. */
+  getReport(input: { conversationId: string; id: string }): Promise<Report | null>;
+
+  /**
+   * Reports of a conversation ordered by id ascending (oldest first: ids are UUIDv7), of `status`
+   * when given, leaving out those whose target is `excludeTarget`, with id greater than `afterId`,
+   * at most `limit`. Cost MUST follow the conversation's reports (a key on (conversationId, id)).
+   */
+  listReports(input: { conversationId: string; status?: ReportStatus; excludeTarget?: string; afterId?: string; limit: number }): Promise<Report[]>;
+
+  /**
+   * Close an open report: set status, resolvedBy, resolvedAt and action — only if it is still
+   * `open` (compare-and-set: of two moderators closing one report, exactly one succeeds). Returns the
+   * report after the change, or null when it is not open (or does not exist).
+   */
+  closeReport(input: { conversationId: string; id: string; status: Exclude<ReportStatus, 'open'>; resolvedBy: string; resolvedAt: number; action: ReportAction }): Promise<Report | null>;
+
+  /** How many reports of each status the conversation has (leaving out those about `excludeTarget`). */
+  reportCounts(input: { conversationId: string; excludeTarget?: string }): Promise<Record<ReportStatus, number>>;
+
   /** Set a member's mutedUntil; returns the row, or null when not a member. */
   setMuted(input: { conversationId: string; userId: string; mutedUntil: number | null; now: number }): Promise<MemberRecord | null>;
 
@@ -334,6 +413,9 @@ export interface ChatStore {
    * - `member.role`: MUST set the role (refused with `not-member` when not active).
    * - `conversation.updated`: MUST apply the present fields of `changes`.
    * - `call`: MUST upsert the call record `event.call`.
+   * - `moderation`: MUST apply core's `moderationEffect(event, conversation.moderation)`: store or
+   *   lift the restriction, or set the conversation's `moderation` state.
+   * - `message`: MUST also set the sender's `lastPostAt` to `event.at`.
    * - every event: MUST set `lastSeq`, and `updatedAt = event.at`; `memberCount` follows joins/leaves.
    *
    * A `conversation.created` draft is invalid here (use {@link createConversation}); a missing

@@ -30,6 +30,9 @@ import { modelSuite } from './testing/model.js';
 import { orderingSuite } from './testing/ordering.js';
 import { preconditionsSuite } from './testing/preconditions.js';
 import { pagingSuite } from './testing/paging.js';
+import { permissionsSuite } from './testing/permissions.js';
+import { moderationSuite } from './testing/moderation.js';
+import { reportsSuite } from './testing/reports.js';
 import { pubsubSuites } from './testing/pubsub.js';
 import { receiptsSuite } from './testing/receipts.js';
 import { retentionSuite } from './testing/retention.js';
@@ -44,8 +47,8 @@ export type { ChatStore, PubSub };
 
 /**
  * Register the store conformance suites (vitest `describe` blocks) for one store: ordering,
- * idempotency, receipts, visibility, authorization, concurrency, preconditions (and their races), inbox-unread, search, calls,
- * retention, validation, model, the change feed and push devices. Suites that need a capability the store lacks are registered
+ * idempotency, receipts, visibility, authorization, permissions, moderation, reports, concurrency, preconditions (and their races), inbox-unread, search, calls,
+ * retention, validation, model, the change feed, push devices, user export and erasure. Suites that need a capability the store lacks are registered
  * as skipped with the reason in their name. Call it at the top level of a test file.
  */
 export function runStoreConformance(options: StoreConformanceOptions): void {
@@ -58,6 +61,9 @@ export function runStoreConformance(options: StoreConformanceOptions): void {
     receiptsSuite(o);
     visibilitySuite(o);
     authorizationSuite(o);
+    permissionsSuite(o);
+    moderationSuite(o);
+    reportsSuite(o);
     concurrencySuite(o);
     preconditionsSuite(o);
     inboxSuite(o);

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { PermissionOverride } from './permissions.js';
+import { ModerationState } from './moderation.js';
 import { HARD_LIMITS } from './constants.js';
 import { Id, Metadata, Seq, Timestamp, Url, safeString } from './primitives.js';
 
@@ -162,6 +164,10 @@ export const Conversation = z.object({
   metadata: Metadata,
   /** Messages older than this many seconds are expired by retention; null keeps them. */
   messageTtlSeconds: z.number().int().positive().nullable(),
+  /** The conversation's own grants, when it overrides the app's defaults (absent otherwise). */
+  permissions: PermissionOverride.optional(),
+  /** Freeze and slow mode, once a moderator set either (absent otherwise). */
+  moderation: ModerationState.optional(),
 });
 export type Conversation = z.infer<typeof Conversation>;
 

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { PermissionOverride } from './permissions.js';
+import { ModerationEvent } from './moderation.js';
 import { HARD_LIMITS } from './constants.js';
 import { Call, ConversationKind, Message, Role } from './entities.js';
 import { Id, Metadata, Seq, Timestamp, safeString } from './primitives.js';
@@ -31,6 +33,8 @@ export const ConversationUpdatedEvent = z.object({
     avatarUrl: z.string().nullable().optional(),
     metadata: Metadata.optional(),
     messageTtlSeconds: z.number().int().positive().nullable().optional(),
+    /** A new grant override (null: back to the app's defaults). */
+    permissions: PermissionOverride.nullable().optional(),
   }),
 });
 
@@ -85,6 +89,7 @@ export const ConversationEvent = z.discriminatedUnion('type', [
   ReactionEvent,
   PinEvent,
   CallEvent,
+  ModerationEvent,
 ]);
 export type ConversationEvent = z.infer<typeof ConversationEvent>;
 

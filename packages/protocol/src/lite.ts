@@ -18,6 +18,8 @@ export const ENGINE_OP_NAMES = [
   'unreadTotal', 'sync', 'search', 'hidden',
   'startCall', 'answerCall', 'declineCall', 'endCall', 'callHistory',
   'registerPushDevice', 'removePushDevice', 'listPushDevices',
+  'ban', 'unban', 'muteMember', 'unmuteMember', 'freeze', 'setSlowMode', 'listRestrictions',
+  'report', 'listReports', 'resolveReport', 'reportCounts',
 ] as const;
 
 /** Connection-level operations that exist only on the wire. */

@@ -1,4 +1,7 @@
 import { z } from 'zod';
+import { PermissionOverride } from './permissions.js';
+import { ModerationOpParams, type Restriction } from './moderation.js';
+import { ReportOpParams, type Report, type ReportStatus } from './reports.js';
 import { HARD_LIMITS } from './constants.js';
 import {
   Attachment,
@@ -100,6 +103,8 @@ export const OpParams = {
       avatarUrl: Url.nullable().optional(),
       metadata: Metadata.optional(),
       messageTtlSeconds: z.number().int().positive().max(10 * 365 * 24 * 3600).nullable().optional(),
+      /** Override the app's grants in this conversation (null: back to the defaults); needs `managePermissions`. */
+      permissions: PermissionOverride.nullable().optional(),
     })
     .strict(),
   /** Mute notifications until a time (null unmutes). Muted conversations do not count in unreadTotal. */
@@ -182,6 +187,9 @@ export const OpParams = {
 
   // --- push devices
   ...PushOpParams,
+  // --- moderation (see docs/moderation.md)
+  ...ModerationOpParams,
+  ...ReportOpParams,
 } as const;
 
 /** Name of an operation. */
@@ -272,6 +280,17 @@ export interface OpResults extends PushOpResults {
   declineCall: Call;
   endCall: Call;
   callHistory: Page<Call>;
+  ban: Restriction;
+  unban: { lifted: boolean };
+  muteMember: Restriction;
+  unmuteMember: { lifted: boolean };
+  freeze: Conversation;
+  setSlowMode: Conversation;
+  listRestrictions: Page<Restriction>;
+  report: { id: string; status: ReportStatus };
+  listReports: Page<Report>;
+  resolveReport: Report;
+  reportCounts: Record<ReportStatus, number>;
 }
 
 /** Result of an operation. */

@@ -5,6 +5,7 @@ import type { StoreContext } from './context.js';
 import { storedMessage, toConversation, toMember } from './documents.js';
 import { eventId, memberId } from './ids.js';
 import { blockedEitherWay } from './users.js';
+import { readRestrictions } from './restrictions.js';
 
 /**
  * Read what core's `appendNeeds(input)` names, for the conversation as of `conv.lastSeq`: the
@@ -22,11 +23,12 @@ export async function readAppendState(ctx: StoreContext, conv: ConversationDoc, 
   const { members, events } = ctx.cols;
   const target = needs.message;
   const pair = conv.kind === 'direct' && conv.directPair.length === 2 ? conv.directPair : null;
-  const [memberDocs, messageDoc, owners, blocked] = await Promise.all([
+  const [memberDocs, messageDoc, owners, blocked, restrictions] = await Promise.all([
     needs.members.length === 0 ? [] : members.find({ _id: { $in: needs.members.map((u) => memberId(conv.id, u)) } }).toArray(),
     target === undefined || target > conv.lastSeq ? null : events.findOne({ _id: eventId(conv.id, target), type: 'message' }),
     needs.owners ? members.countDocuments({ conversationId: conv.id, leftSeq: null, role: 'owner' }) : undefined,
     needs.blocks && pair ? blockedEitherWay(ctx, pair[0]!, pair[1]!) : undefined,
+    needs.restrictions ? readRestrictions(ctx, conv.id, needs.members) : undefined,
   ]);
   return {
     conversation: toConversation(conv),
@@ -34,5 +36,6 @@ export async function readAppendState(ctx: StoreContext, conv: ConversationDoc, 
     ...(target !== undefined ? { message: messageDoc ? storedMessage(messageDoc) : null } : {}),
     ...(owners !== undefined ? { owners } : {}),
     ...(blocked !== undefined ? { blocked } : {}),
+    ...(restrictions !== undefined ? { restrictions } : {}),
   };
 }

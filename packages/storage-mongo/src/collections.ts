@@ -1,4 +1,4 @@
-import type { Call, Contact, EventType, Message, User } from '@parley/protocol';
+import type { Call, Contact, EventType, Message, Report, Restriction, User } from '@parley/protocol';
 import type { ConversationRecord, MemberRecord } from '@parley/core';
 import type { Collection, Db, ObjectId } from 'mongodb';
 
@@ -86,6 +86,18 @@ export interface CallDoc extends Call {
   eventSeq: number;
 }
 
+/** A ban or mute; `eventSeq` is the seq of the `moderation` event that wrote it last; lifted ones stay as tombstones. */
+export interface RestrictionDoc extends Restriction {
+  _id: ObjectId;
+  eventSeq: number;
+  lifted: boolean;
+}
+
+/** A report; its `_id` is derived from (conversation, reporter, target, seq). */
+export interface ReportDoc extends Report {
+  _id: ObjectId;
+}
+
 /** The collections of one store. */
 export interface Collections {
   events: Collection<EventDoc>;
@@ -96,13 +108,15 @@ export interface Collections {
   contacts: Collection<ContactDoc>;
   hidden: Collection<HiddenDoc>;
   calls: Collection<CallDoc>;
+  restrictions: Collection<RestrictionDoc>;
+  reports: Collection<ReportDoc>;
 }
 
 /** Default prefix of collection names. */
 export const DEFAULT_PREFIX = 'parley_';
 
 /** The names of the store's collections, without prefix. */
-export const COLLECTION_NAMES = ['events', 'conversations', 'members', 'directs', 'users', 'contacts', 'hidden', 'calls'] as const;
+export const COLLECTION_NAMES = ['events', 'conversations', 'members', 'directs', 'users', 'contacts', 'hidden', 'calls', 'restrictions', 'reports'] as const;
 
 /** Open the store's collections in `db`, named `<prefix><name>`. */
 export function collectionsOf({ db, prefix = DEFAULT_PREFIX }: { db: Db; prefix?: string }): Collections {
@@ -115,5 +129,7 @@ export function collectionsOf({ db, prefix = DEFAULT_PREFIX }: { db: Db; prefix?
     contacts: db.collection<ContactDoc>(`${prefix}contacts`),
     hidden: db.collection<HiddenDoc>(`${prefix}hidden`),
     calls: db.collection<CallDoc>(`${prefix}calls`),
+    restrictions: db.collection<RestrictionDoc>(`${prefix}restrictions`),
+    reports: db.collection<ReportDoc>(`${prefix}reports`),
   };
 }

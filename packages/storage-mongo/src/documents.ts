@@ -64,7 +64,9 @@ export function readEvent(doc: EventDoc): ConversationEvent {
 
 /** The record of a conversation document. */
 export function toConversation(doc: ConversationDoc): ConversationRecord {
-  return omit(doc, ['_id', 'state', 'init']);
+  const conversation: ConversationRecord = omit(doc, ['_id', 'state', 'init']);
+  if (conversation.permissions === null || conversation.permissions === undefined) delete conversation.permissions;
+  return conversation;
 }
 
 /** The record of a member document. */

@@ -1,4 +1,4 @@
-import { conversationChanges, previewOf } from '@parley/core';
+import { conversationChanges, moderationEffect, previewOf } from '@parley/core';
 import type { ConversationRecord } from '@parley/core';
 import type { ConversationEvent, Message } from '@parley/protocol';
 import { stripUndefined } from './documents.js';
@@ -36,9 +36,16 @@ export function nextConversation(current: ConversationRecord, event: Conversatio
       set.memberCount = Math.max(0, current.memberCount - 1);
       break;
     case 'conversation.updated': {
-      const changes = conversationChanges(event.changes);
+      const { permissions, ...changes } = conversationChanges(event.changes);
       if (changes.metadata !== undefined) changes.metadata = stripUndefined(changes.metadata);
       Object.assign(set, changes);
+      // null is stored and read back as no override (documents.ts drops it)
+      if (permissions !== undefined) Object.assign(set, { permissions });
+      break;
+    }
+    case 'moderation': {
+      const state = moderationEffect(event, current.moderation).state;
+      if (state) set.moderation = state;
       break;
     }
     default:

@@ -67,6 +67,8 @@ export function indexSpecs({ textIndex = true, textLanguage = 'english' }: { tex
     ],
     contacts: [{ name: 'owner_user', key: { ownerId: 1, userId: 1 }, unique: true }],
     hidden: [{ name: 'user_conversation_seq', key: { userId: 1, conversationId: 1, seq: 1 }, unique: true }],
+    restrictions: [{ name: 'conversation_user_kind', key: { conversationId: 1, userId: 1, kind: 1 } }],
+    reports: [{ name: 'conversation_id', key: { conversationId: 1, id: 1 }, unique: true }],
     calls: [
       { name: 'id', key: { id: 1 }, unique: true },
       { name: 'conversation_status', key: { conversationId: 1, status: 1 } },

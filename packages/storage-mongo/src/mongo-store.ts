@@ -11,6 +11,8 @@ import { createMongoFeedStore } from './mongo-feed-store.js';
 import { createMongoPushDeviceStore } from './mongo-push-device-store.js';
 import { readViewMethods, withReadViews } from './read-views.js';
 import { memberMethods } from './members.js';
+import { restrictionMethods } from './restrictions.js';
+import { reportMethods } from './reports.js';
 import type { SearchMode } from './queries.js';
 import { retentionMethods } from './retention.js';
 import { searchMessages } from './search.js';
@@ -74,6 +76,8 @@ export function createMongoStore(options: MongoStoreOptions): ChatStore {
     append: withReadViews(ctx, log.append),
     ...readViewMethods(ctx),
     ...callMethods(ctx),
+    ...restrictionMethods(ctx),
+    ...reportMethods(ctx),
     ...retentionMethods(ctx),
     search: (query) => searchMessages(ctx, query),
   };

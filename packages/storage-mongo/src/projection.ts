@@ -8,6 +8,7 @@ import { nextConversation } from './effects.js';
 import { eraseEditTexts } from './erasure.js';
 import { isDuplicateKeyError } from './errors.js';
 import { callId, eventId, memberId } from './ids.js';
+import { projectRestriction } from './restrictions.js';
 
 /**
  * Apply the effects of the event document `doc` (at seq `current.lastSeq + 1`) to the documents
@@ -29,7 +30,7 @@ export async function projectEvent(ctx: StoreContext, current: ConversationDoc, 
     case 'message':
       await ctx.cols.members.updateOne(
         { _id: memberId(event.conversationId, event.message.senderId) },
-        { $max: { readSeq: event.seq, deliveredSeq: event.seq, readOrd: doc.ord, updatedAt: event.at } },
+        { $max: { readSeq: event.seq, deliveredSeq: event.seq, readOrd: doc.ord, updatedAt: event.at, lastPostAt: event.at } },
       );
       break;
     case 'message.edited':
@@ -55,6 +56,9 @@ export async function projectEvent(ctx: StoreContext, current: ConversationDoc, 
       break;
     case 'call':
       await upsertCall(ctx, event);
+      break;
+    case 'moderation':
+      await projectRestriction(ctx, event, current.moderation);
       break;
     default:
       break;

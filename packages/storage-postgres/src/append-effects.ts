@@ -1,5 +1,5 @@
-import { applyMutation, previewOf } from '@parley/core';
-import type { AppendResult, AppendState, ConversationRecord, EventDraft } from '@parley/core';
+import { applyMutation, conversationChanges, moderationEffect, previewOf } from '@parley/core';
+import type { AppendResult, AppendState, ConversationChanges, EventDraft } from '@parley/core';
 import type { ConversationEvent } from '@parley/protocol';
 import { sql } from 'kysely';
 import type { RawBuilder, Transaction } from 'kysely';
@@ -34,7 +34,8 @@ export async function applyOther(t: TableRef, trx: Transaction<unknown>, draft: 
   const event = { ...draft, seq } as ConversationEvent;
   let memberDelta = 0;
   let lastMessage: string | null | undefined; // undefined: unchanged
-  const changes: Partial<Pick<ConversationRecord, 'title' | 'avatarUrl' | 'metadata' | 'messageTtlSeconds'>> = {};
+  let moderation: string | undefined; // undefined: unchanged
+  const changes: ConversationChanges = {};
 
   switch (event.type) {
     case 'message.edited':
@@ -77,8 +78,22 @@ export async function applyOther(t: TableRef, trx: Transaction<unknown>, draft: 
         where conversation_id = ${cid} and user_id = ${event.userId}`.execute(trx);
       break;
     case 'conversation.updated':
-      Object.assign(changes, event.changes);
+      Object.assign(changes, conversationChanges(event.changes));
       break;
+    case 'moderation': {
+      const effect = moderationEffect(event, conversation.moderation);
+      const gone = effect.put ?? effect.lift;
+      if (gone) {
+        await sql`delete from ${t('restrictions')} where conversation_id = ${cid} and user_id = ${gone.userId} and kind = ${gone.kind}`.execute(trx);
+      }
+      if (effect.put) {
+        const r = effect.put;
+        await sql`insert into ${t('restrictions')} (conversation_id, user_id, kind, until, reason, actor_id, at)
+          values (${cid}, ${r.userId}, ${r.kind}, ${r.until}::bigint, ${r.reason}::text, ${r.actorId}, ${r.at}::bigint)`.execute(trx);
+      }
+      if (effect.state) moderation = JSON.stringify(effect.state);
+      break;
+    }
     case 'call': {
       const call = event.call;
       await sql`insert into ${t('calls')} (id, conversation_id, started_at, status, participant_ids, body)
@@ -102,6 +117,8 @@ export async function applyOther(t: TableRef, trx: Transaction<unknown>, draft: 
   if (changes.avatarUrl !== undefined) set.push(sql`avatar_url = ${changes.avatarUrl}::text`);
   if (changes.metadata !== undefined) set.push(sql`metadata = ${jsonOrNull(changes.metadata)}::jsonb`);
   if (changes.messageTtlSeconds !== undefined) set.push(sql`message_ttl_seconds = ${changes.messageTtlSeconds}::integer`);
+  if (changes.permissions !== undefined) set.push(sql`permissions = ${jsonOrNull(changes.permissions)}::jsonb`);
+  if (moderation !== undefined) set.push(sql`moderation = ${moderation}::jsonb`);
   const updated = await sql<Row>`update ${t('conversations')} set ${sql.join(set)} where id = ${cid} returning *`.execute(trx);
   return { event, conversation: toConversation(updated.rows[0]!), duplicate: false };
 }

@@ -1,11 +1,11 @@
-import { appendNeeds, appendRefused, checkAppend, previewOf, visibleMessage } from '@parley/core';
+import { appendNeeds, appendRefused, checkAppend, heldByEveryone, previewOf, visibleMessage } from '@parley/core';
 import type { AppendInput, AppendRefusal, AppendResult, AppendState, EventDraft, MemberRecord } from '@parley/core';
 import type { ConversationEvent } from '@parley/protocol';
 import { sql } from 'kysely';
 import type { Kysely, Transaction } from 'kysely';
 import { applyOther } from './append-effects.js';
 import { SEND_BATCH_FN } from './migration-send-batch.js';
-import { eventRowValues, toConversation, toEvent, toMember, toStoredMessage } from './rows.js';
+import { eventRowValues, toConversation, toEvent, toMember, toRestriction, toStoredMessage } from './rows.js';
 import type { Row } from './rows.js';
 import type { Batcher } from './send-batcher.js';
 import { MESSAGE_TYPE } from './tables.js';
@@ -26,15 +26,26 @@ export interface SendItem {
   draft: MessageDraft;
   required: string | null;
   notBlocked: boolean;
+  /** The send needs permissions every role holds by the app's table: refused `recheck` where the conversation has its own grants. */
+  permissionCheck: boolean;
 }
+
+/** The batch function's answer for a send it leaves to the transaction path (see `SendBatchVersion.permissions`). */
+const RECHECK = 'recheck';
 
 /** True when the batch function can check every precondition of a message append (the usual send). */
 function batchable(input: AppendInput): boolean {
   const { draft } = input;
   if (draft.type !== 'message') return false;
   const extra = input.actorRoles ?? input.subjectRoles ?? input.targetNotDeleted ?? input.maxMembers ?? input.keepOwner;
+  if (input.permission && !heldByEveryone(input.permission.table, input.permission.needed)) return false;
   return extra === undefined && (input.requireActiveMember === undefined || input.requireActiveMember === draft.message.senderId);
 }
+
+const isRecheck = (error: unknown) => error instanceof RecheckError;
+
+/** A send the batch function left to the transaction path. */
+class RecheckError extends Error {}
 
 /**
  * Place an event: see {@link ChatStore.append}. Sends go through the group commit (one statement
@@ -46,11 +57,13 @@ function batchable(input: AppendInput): boolean {
 export function append(ctx: AppendContext, input: AppendInput): Promise<AppendResult> {
   // a store on the host's own transaction (inChatTransaction): no group commit, no transaction of ours
   if (ctx.db.isTransaction) return appendLocked(ctx, ctx.db as Transaction<unknown>, input);
+  const locked = () => ctx.db.transaction().execute((trx) => appendLocked(ctx, trx, input));
   if (batchable(input)) {
     const draft = input.draft as MessageDraft;
-    return ctx.sends.submit(draft.conversationId, { draft, required: input.requireActiveMember ?? null, notBlocked: input.notBlocked === true });
+    const item = { draft, required: input.requireActiveMember ?? null, notBlocked: input.notBlocked === true, permissionCheck: input.permission !== undefined || input.moderated !== undefined };
+    return ctx.sends.submit(draft.conversationId, item).catch((error: unknown) => (isRecheck(error) ? locked() : Promise.reject(error)));
   }
-  return ctx.db.transaction().execute((trx) => appendLocked(ctx, trx, input));
+  return locked();
 }
 
 /** The JSON of one send for the batch function (JSON columns embedded as they are stored). */
@@ -59,7 +72,7 @@ function itemJson(i: number, item: SendItem): string {
   const v = eventRowValues(draft);
   const preview = JSON.stringify(previewOf({ ...draft.message, seq: 0 }));
   const s = JSON.stringify;
-  return `{"i":${i},"cid":${s(draft.conversationId)},"sender":${s(draft.message.senderId)},"required":${s(item.required)},"nb":${item.notBlocked},` +
+  return `{"i":${i},"cid":${s(draft.conversationId)},"sender":${s(draft.message.senderId)},"required":${s(item.required)},"nb":${item.notBlocked},"pc":${item.permissionCheck},` +
     `"preview":${preview},"at":${v.at},"id":${s(v.id)},"created_at":${s(v.createdAt)},"edited_at":${s(v.editedAt)},` +
     `"deleted_at":${s(v.deletedAt)},"reply_to":${s(v.replyTo)},"pinned":${s(v.pinned)},"kind":${s(v.kind)},"client_id":${s(v.clientId)},` +
     `"text":${s(v.text)},"attachments":${v.attachments ?? 'null'},"mentions":${v.mentions ?? 'null'},"reactions":${v.reactions ?? 'null'},` +
@@ -107,6 +120,8 @@ export async function runSendBatch(db: Kysely<unknown> | Transaction<unknown>, t
       out[i] = { event: { ...draft, seq, message } as ConversationEvent, conversation, duplicate: false };
     } else if (outcome === 'dup') {
       out[i] = { event: toEvent(r.o_doc as Row), conversation: toConversation(conv!), duplicate: true };
+    } else if (outcome === RECHECK) {
+      out[i] = new RecheckError('the conversation has its own grants');
     } else {
       out[i] = appendRefused(outcome as AppendRefusal);
     }
@@ -137,9 +152,14 @@ async function readState(t: TableRef, trx: Transaction<unknown>, input: AppendIn
             join ${t('members')} b on b.conversation_id = ${cid} and b.user_id = ct.user_id where ct.blocked) as blocked`.execute(trx)
         ).rows[0]?.blocked === true
       : undefined;
+  const restrictionRows =
+    needs.restrictions && needs.members.length > 0
+      ? (await sql<Row>`select * from ${t('restrictions')} where conversation_id = ${cid} and user_id = any(${needs.members}::text[])`.execute(trx)).rows
+      : undefined;
   return {
     conversation: toConversation(conversation),
     members: new Map<string, MemberRecord>(memberRows.map((r) => [String(r.user_id), toMember(r)])),
+    ...(restrictionRows !== undefined ? { restrictions: restrictionRows.map(toRestriction) } : {}),
     ...(needs.message !== undefined ? { message: messageRows[0] ? toStoredMessage(messageRows[0]) : null } : {}),
     ...(owners !== undefined ? { owners } : {}),
     ...(blocked !== undefined ? { blocked } : {}),
@@ -153,10 +173,17 @@ async function appendLocked(ctx: AppendContext, trx: Transaction<unknown>, input
   const locked = await sql<Row>`select * from ${t('conversations')} where id = ${draft.conversationId} for update`.execute(trx);
   const row = locked.rows[0];
   if (!row) throw appendRefused('no-conversation');
+  if (draft.type === 'message' && draft.message.clientId !== null) {
+    // a resend of a stored message gets the original before any precondition (as the batch function does)
+    const original = await sql<Row>`select * from ${t('events')} where conversation_id = ${draft.conversationId}
+      and actor_id = ${draft.message.senderId} and client_id = ${draft.message.clientId} and type = ${MESSAGE_TYPE}`.execute(trx);
+    if (original.rows[0]) return { event: toEvent(original.rows[0]), conversation: toConversation(row), duplicate: true };
+  }
   const state = await readState(t, trx, input, row);
   checkAppend(input, state);
   if (draft.type === 'message') {
-    const [result] = await runSendBatch(trx, t, [{ draft, required: input.requireActiveMember ?? null, notBlocked: input.notBlocked === true }]);
+    // checkAppend decided the permission above, under this lock
+    const [result] = await runSendBatch(trx, t, [{ draft, required: input.requireActiveMember ?? null, notBlocked: input.notBlocked === true, permissionCheck: false }]);
     if (result instanceof Error) throw result;
     return result!;
   }

@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { Migration } from 'kysely';
+import type { Kysely, Migration } from 'kysely';
 import type { TableRef } from './tables.js';
 
 /** The name of the batched send function (qualified like the tables). */
@@ -22,8 +22,39 @@ export const SEND_BATCH_FN = 'parley_send_batch';
 export function sendBatchFunction(t: TableRef): Migration {
   const fn = t(SEND_BATCH_FN);
   return {
-    async up(db) {
-      await sql`create function ${fn}(p jsonb)
+    up: (db) => createSendBatch(db, t, { permissions: false }),
+    async down(db) {
+      await sql`drop function if exists ${fn}(jsonb)`.execute(db);
+    },
+  };
+}
+
+/** Versions of the send function: what each migration that (re)creates it adds. */
+export interface SendBatchVersion {
+  /**
+   * Migration 0006: an item with `pc` (a send with permission or moderation preconditions the batch
+   * does not evaluate) is answered `recheck` when the conversation has its own grants or a
+   * moderation state, or the sender has a restriction there; the store then checks it on the
+   * transaction path with core's `checkAppend`. Every send sets the sender's `last_post_at`.
+   */
+  permissions: boolean;
+  /** Replace the function in place (`create or replace`); implied by `permissions`. */
+  replace?: boolean;
+}
+
+/** Create (or replace) the send function in the given version. */
+export async function createSendBatch(db: Kysely<unknown>, t: TableRef, version: SendBatchVersion): Promise<void> {
+  const fn = t(SEND_BATCH_FN);
+  const create = sql.raw(version.permissions || version.replace ? 'create or replace function' : 'create function');
+  const pcColumn = sql.raw(version.permissions ? ', pc boolean' : '');
+  const pcCheck = version.permissions
+    ? sql`elsif r.pc and (cv.permissions is not null or cv.moderation is not null
+                or exists (select 1 from ${t('restrictions')} x where x.conversation_id = r.cid and x.user_id = r.sender)) then
+              refusal := 'recheck';
+            `
+    : sql``;
+  const lastPost = sql.raw(version.permissions ? ', last_post_at = r.at' : '');
+  await sql`${create} ${fn}(p jsonb)
         returns table (o_i integer, o_outcome text, o_seq bigint, o_ord bigint, o_doc jsonb, o_conv jsonb)
         language plpgsql volatile as $body$
         declare
@@ -48,7 +79,7 @@ export function sendBatchFunction(t: TableRef): Migration {
             select * from jsonb_to_recordset(p) as x(i integer, cid text, sender text, required text, nb boolean,
               preview jsonb, at bigint, id text, created_at bigint, edited_at bigint, deleted_at bigint, reply_to bigint,
               pinned boolean, kind text, client_id text, text text, attachments jsonb, mentions jsonb, reactions jsonb,
-              call jsonb, metadata jsonb, data jsonb)
+              call jsonb, metadata jsonb, data jsonb${pcColumn})
             order by cid, i
           loop
             first_of_conv := cur_id is distinct from r.cid;
@@ -78,7 +109,7 @@ export function sendBatchFunction(t: TableRef): Migration {
               refusal := 'never-member';
             elsif r.required is not null and mem.left_seq is not null then
               refusal := 'not-active';
-            elsif r.nb and cv.kind = 'direct' and exists (
+            ${pcCheck}elsif r.nb and cv.kind = 'direct' and exists (
                 select 1 from ${t('contacts')} ct join ${t('members')} pm on pm.conversation_id = r.cid and pm.user_id <> r.sender
                 where ct.blocked and ((ct.owner_id = r.sender and ct.user_id = pm.user_id) or (ct.owner_id = pm.user_id and ct.user_id = r.sender))) then
               refusal := 'blocked';
@@ -121,7 +152,7 @@ export function sendBatchFunction(t: TableRef): Migration {
             cur_last := jsonb_set(r.preview, '{seq}', to_jsonb(new_seq));
             cur_dirty := true;
             update ${t('members')} set read_seq = greatest(read_seq, new_seq), delivered_seq = greatest(delivered_seq, new_seq),
-                read_ord = cur_count, updated_at = r.at
+                read_ord = cur_count, updated_at = r.at${lastPost}
               where conversation_id = r.cid and user_id = r.sender;
             o_outcome := 'ok'; o_seq := new_seq; o_ord := cur_count;
             return next;
@@ -132,9 +163,4 @@ export function sendBatchFunction(t: TableRef): Migration {
           end if;
         end
         $body$`.execute(db);
-    },
-    async down(db) {
-      await sql`drop function if exists ${fn}(jsonb)`.execute(db);
-    },
-  };
 }

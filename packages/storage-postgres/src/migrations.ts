@@ -6,6 +6,7 @@ import type { TableRef } from './tables.js';
 import { readViewsMigration } from './migration-read-views.js';
 import { checkExistingPartitions, checkPartitions, partitionClause, partitionsOf, PARTITIONED_TABLES } from './partitions.js';
 import { feedMigration } from './migration-feed.js';
+import { moderationMigration } from './migration-moderation.js';
 
 /** Options of {@link migrate} and {@link migrateDown}. */
 export interface MigrateOptions<DB = unknown> {
@@ -221,6 +222,7 @@ function migrationsFor(schema: string | undefined, partitions?: number): Record<
     '0003_send_batch': sendBatchFunction(t),
     '0004_read_views': readViewsMigration(t),
     '0005_feed': feedMigration(t),
+    '0006_moderation': moderationMigration(t),
   };
 }
 

@@ -2,8 +2,9 @@ import type { AppendResult, ChatStore, InboxRow, StoreCapabilities } from '@parl
 import { sql } from 'kysely';
 import type { Kysely, RawBuilder } from 'kysely';
 import { append, runSendBatch, type SendItem } from './append.js';
+import { reportMethods } from './reports.js';
 import { Batcher, type BatchingOptions } from './send-batcher.js';
-import { jsonOrNull, pairKey, toCall, toContact, toConversation, toEvent, toMember, toStoredMessage, toUser } from './rows.js';
+import { jsonOrNull, pairKey, toCall, toContact, toConversation, toEvent, toMember, toRestriction, toStoredMessage, toUser } from './rows.js';
 import type { Row } from './rows.js';
 import { toTsQuery } from './search-query.js';
 import { MESSAGE_TYPE, MUTATION_TYPES, tableRef } from './tables.js';
@@ -205,6 +206,15 @@ function storeOn<DB>(options: PostgresStoreOptions<DB>): ChatStore {
     async memberIds(conversationId) {
       const found = await rows(sql<Row>`select user_id from ${t('members')} where conversation_id = ${conversationId} and left_seq is null`);
       return found.map((r) => String(r.user_id));
+    },
+    ...reportMethods(db, t),
+    async restrictions({ conversationId, userIds, kind, after, limit }) {
+      const rows = await sql<Row>`select * from ${t('restrictions')} where conversation_id = ${conversationId}
+        ${userIds === undefined ? sql`` : sql`and user_id = any(${userIds}::text[])`}
+        ${kind === undefined ? sql`` : sql`and kind = ${kind}`}
+        ${after === undefined ? sql`` : sql`and (user_id, kind) > (${after.userId}, ${after.kind})`}
+        order by user_id, kind limit ${limit}`.execute(db);
+      return rows.rows.map(toRestriction);
     },
     async setMuted({ conversationId, userId, mutedUntil, now }) {
       const row = await first(sql<Row>`update ${t('members')} set muted_until = ${mutedUntil}::bigint, updated_at = ${now}::bigint

@@ -1,6 +1,6 @@
 import { visibleMessage } from '@parley/core';
 import type { ConversationRecord, EventDraft, MemberRecord } from '@parley/core';
-import type { Call, Contact, ConversationEvent, Message, User } from '@parley/protocol';
+import type { Call, Contact, ConversationEvent, Message, Report, Restriction, User } from '@parley/protocol';
 import { EVENT_TYPE_CODES, EVENT_TYPE_NAMES } from './tables.js';
 
 /** A row as a driver returns it (bigint may come back as a string, as a number or inside jsonb). */
@@ -75,7 +75,39 @@ export function toConversation(r: Row): ConversationRecord {
     directPair: pair === null ? [] : pair.split(PAIR_SEPARATOR),
     metadata: json(r.metadata, {}),
     messageTtlSeconds: numOrNull(r.message_ttl_seconds),
+    ...(r.permissions === null || r.permissions === undefined ? {} : { permissions: json(r.permissions, {}) }),
+    ...(r.moderation === null || r.moderation === undefined ? {} : { moderation: json(r.moderation, { frozen: false, slowModeMs: null }) }),
     updatedAt: num(r.updated_at),
+  };
+}
+
+/** Map a `restrictions` row. */
+export function toRestriction(r: Row): Restriction {
+  return {
+    conversationId: str(r.conversation_id),
+    userId: str(r.user_id),
+    kind: str(r.kind) as Restriction['kind'],
+    until: numOrNull(r.until),
+    reason: strOrNull(r.reason),
+    actorId: str(r.actor_id),
+    at: num(r.at),
+  };
+}
+
+/** Map a `reports` row. */
+export function toReport(r: Row): Report {
+  return {
+    id: str(r.id),
+    conversationId: str(r.conversation_id),
+    reporterId: str(r.reporter_id),
+    targetUserId: str(r.target_user_id),
+    seq: numOrNull(r.seq),
+    reason: str(r.reason),
+    status: str(r.status) as Report['status'],
+    createdAt: num(r.created_at),
+    resolvedBy: strOrNull(r.resolved_by),
+    resolvedAt: numOrNull(r.resolved_at),
+    action: strOrNull(r.action) as Report['action'],
   };
 }
 
@@ -94,6 +126,7 @@ export function toMember(r: Row): MemberRecord {
     joinedAt: num(r.joined_at),
     pastWindows: json(r.past_windows, []),
     updatedAt: num(r.updated_at),
+    ...(r.last_post_at === null || r.last_post_at === undefined ? {} : { lastPostAt: num(r.last_post_at) }),
     ...(r.left_view === null || r.left_view === undefined ? {} : { leftView: toLeftView(r.left_view) }),
   };
 }

@@ -33,6 +33,7 @@ export const EVENT_TYPE_CODES = {
   'member.role': 8,
   'conversation.updated': 9,
   call: 10,
+  moderation: 11,
 } as const;
 
 /** The code of `message` events. */

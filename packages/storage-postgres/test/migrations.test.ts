@@ -10,8 +10,8 @@ const tablesIn = async (db: Kysely<unknown>, schema: string) =>
     await sql<{ name: string }>`select table_name as name from information_schema.tables where table_schema = ${schema} order by 1`.execute(db)
   ).rows.map((r) => r.name);
 
-const MIGRATIONS = ['0001_initial', '0002_append_message_function', '0003_send_batch', '0004_read_views', '0005_feed'];
-const STORE_TABLES = ['bus_payloads', 'calls', 'contacts', 'conversations', 'events', 'feed_cursors', 'feed_leases', 'feed_parked', 'hidden', 'members', 'push_devices', 'users'];
+const MIGRATIONS = ['0001_initial', '0002_append_message_function', '0003_send_batch', '0004_read_views', '0005_feed', '0006_moderation'];
+const STORE_TABLES = ['bus_payloads', 'calls', 'contacts', 'conversations', 'events', 'feed_cursors', 'feed_leases', 'feed_parked', 'hidden', 'members', 'push_devices', 'reports', 'restrictions', 'users'];
 
 async function upDownUpTwice(db: Kysely<unknown>, schema: string) {
   expect((await migrate({ db, schema })).executed).toEqual(MIGRATIONS);

@@ -100,6 +100,30 @@ describe('every op round-trips over the wire', () => {
     expect(await call(ana, 'ping', {})).toEqual({ now: expect.any(Number) });
   });
 
+  it('moderation and reports', async () => {
+    // own connections: the per-connection rate of the others is spent by the tests above
+    const dan = await h.connect('dan');
+    const cat = await h.connect('cat');
+    const channel = await call(dan, 'createChannel', { title: 'Moderated' });
+    await call(cat, 'join', { conversationId: channel.id });
+    expect(await call(dan, 'muteMember', { conversationId: channel.id, userId: 'cat', durationMs: 60_000 })).toMatchObject({ kind: 'mute', userId: 'cat' });
+    expect(await call(dan, 'unmuteMember', { conversationId: channel.id, userId: 'cat' })).toEqual({ lifted: true });
+    expect(await call(dan, 'freeze', { conversationId: channel.id, frozen: true })).toMatchObject({ moderation: { frozen: true } });
+    expect(await call(dan, 'setSlowMode', { conversationId: channel.id, intervalMs: 1000 })).toMatchObject({ moderation: { frozen: true, slowModeMs: 1000 } });
+    const r = await call(cat, 'report', { conversationId: channel.id, userId: 'dan', reason: 'too strict' });
+    expect(r).toMatchObject({ status: 'open' });
+    // the reported owner sees nothing of the report about them
+    expect(await call(dan, 'reportCounts', { conversationId: channel.id })).toEqual({ open: 0, resolved: 0, dismissed: 0 });
+    expect((await call(dan, 'listReports', { conversationId: channel.id })).items).toEqual([]);
+    await expect(call(dan, 'resolveReport', { conversationId: channel.id, reportId: r.id, action: 'dismiss' })).rejects.toMatchObject({ body: { code: 'NOT_FOUND' } });
+    seen.add('resolveReport'); // it round-tripped: its answer is an error frame
+    expect(await call(dan, 'ban', { conversationId: channel.id, userId: 'cat', reason: 'spam', durationMs: 60_000 })).toMatchObject({ kind: 'ban', userId: 'cat' });
+    expect((await call(dan, 'listRestrictions', { conversationId: channel.id })).items).toEqual([expect.objectContaining({ userId: 'cat', kind: 'ban' })]);
+    expect(await call(dan, 'unban', { conversationId: channel.id, userId: 'cat' })).toEqual({ lifted: true });
+    dan.close();
+    cat.close();
+  });
+
   it('engine errors keep their code and details', async () => {
     const err = await ana.request('getConversation', { conversationId: 'nope' }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(WireError);

@@ -5,6 +5,7 @@ import { avatar } from './avatar.js';
 import { lastSeen } from './format.js';
 import { h, icon, patch } from './render.js';
 import { titleOf } from './state.js';
+import { moderates, moderationPanel } from './moderation.js';
 
 interface Modal {
   body: HTMLElement;
@@ -271,6 +272,7 @@ export function openConversationInfo(app: App, conversationId: string): void {
         )
       : null,
     c.kind !== 'direct' ? membersEl : null,
+    moderates(entry) ? moderationPanel(app, entry, load) : null,
     actions,
   );
   if (c.kind !== 'direct') void app.run(load);

@@ -194,6 +194,22 @@ export function messageRow(app: App, m: ClientMessage, ctx: RowContext): HTMLEle
               )
             : null,
           h('button.icon-btn.small', { title: 'Delete', 'aria-label': 'Delete', dataset: { action: 'delete' }, onclick: () => toggleMenu(app, m.key, 'delete') }, icon('trash', 16)),
+          !own
+            ? h(
+                'button.icon-btn.small',
+                {
+                  title: 'Report',
+                  'aria-label': 'Report',
+                  dataset: { action: 'report' },
+                  onclick: () =>
+                    void app.run(async () => {
+                      await client.api.report({ conversationId, seq: m.seq!, reason: 'reported in the demo' });
+                      app.toast('Reported to the moderators');
+                    }),
+                },
+                icon('flag', 16),
+              )
+            : null,
         )
       : null;
 

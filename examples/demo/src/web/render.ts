@@ -110,6 +110,7 @@ const ICONS: Record<string, string> = {
   reply: 'M9 17l-5-5 5-5M20 18v-2a4 4 0 0 0-4-4H4',
   smile: 'M12 22a10 10 0 1 0 0-20 10 10 0 0 0 0 20zM8 14s1.5 2 4 2 4-2 4-2M9 9h.01M15 9h.01',
   trash: 'M3 6h18M8 6V4h8v2M19 6l-1 14H6L5 6',
+  flag: 'M4 22V4M4 4h13l-2 4 2 4H4',
   pencil: 'M17 3a2.8 2.8 0 0 1 4 4L7.5 20.5 2 22l1.5-5.5z',
   x: 'M18 6 6 18M6 6l12 12',
   plus: 'M12 5v14M5 12h14',

@@ -49,6 +49,15 @@ export function applyEventToEntry(entry: InboxEntry, event: ConversationEvent, m
       if (ch.avatarUrl !== undefined) conversation.avatarUrl = ch.avatarUrl;
       if (ch.metadata !== undefined) conversation.metadata = ch.metadata;
       if (ch.messageTtlSeconds !== undefined) conversation.messageTtlSeconds = ch.messageTtlSeconds;
+      if (ch.permissions === null) delete conversation.permissions;
+      else if (ch.permissions !== undefined) conversation.permissions = ch.permissions;
+      break;
+    }
+    case 'moderation': {
+      // freeze and slow mode are conversation state the UI shows (a read-only composer, a countdown)
+      const now = c.moderation ?? { frozen: false, slowModeMs: null };
+      if (event.action === 'freeze' || event.action === 'unfreeze') conversation.moderation = { ...now, frozen: event.action === 'freeze' };
+      if (event.action === 'slowMode') conversation.moderation = { ...now, slowModeMs: event.slowModeMs ?? null };
       break;
     }
     case 'member.joined':

@@ -186,3 +186,18 @@ describe('receipts and snapshots', () => {
     expect(s4.messages[2]).toMatchObject({ seq: 3, status: 'read' });
   });
 });
+
+describe('moderation state in the inbox', () => {
+  const mod = (seq: number, action: 'freeze' | 'unfreeze' | 'slowMode' | 'ban', extra: Record<string, unknown> = {}): ConversationEvent =>
+    ({ type: 'moderation', conversationId: 'c1', seq, actorId: 'ana', at: seq, action, reason: null, ...extra }) as ConversationEvent;
+  it('follows freeze and slow mode events, and leaves bans to the log', () => {
+    let e = applyEventToEntry(entry(1), mod(2, 'freeze'), 'ana');
+    expect(e.conversation.moderation).toEqual({ frozen: true, slowModeMs: null });
+    e = applyEventToEntry(e, mod(3, 'slowMode', { slowModeMs: 5000 }), 'ana');
+    e = applyEventToEntry(e, mod(4, 'unfreeze'), 'ana');
+    expect(e.conversation.moderation).toEqual({ frozen: false, slowModeMs: 5000 });
+    e = applyEventToEntry(e, mod(5, 'ban', { userId: 'ben' }), 'ana');
+    expect(e.conversation.moderation).toEqual({ frozen: false, slowModeMs: 5000 });
+    expect(e.conversation.lastSeq).toBe(5);
+  });
+});

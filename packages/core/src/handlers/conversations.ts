@@ -1,13 +1,14 @@
 import { erasureOf } from '../lifecycle/erase.js';
-import type { ConversationEvent, Role } from '@parley/protocol';
+import type { ConversationEvent, Permission, Role } from '@parley/protocol';
 import { publicMember } from '../apply.js';
 import { announce, commit, publicConversation, publish, type EngineContext } from '../context.js';
 import { decodeCursor, encodeCursor, shape } from '../cursor.js';
 import { errors } from '../errors.js';
 import { topics } from '../pubsub.js';
-import { isRefusal, MANAGER_ROLES } from '../preconditions.js';
+import { isRefusal } from '../preconditions.js';
+import { actorHolds, audited, authorize, memberHolds, permissionPrecondition, resolveActor } from '../authorize.js';
 import { metadataBytes, takeQuota } from '../quotas.js';
-import { requireActive, requireManager, requireUser, type Access } from '../rules.js';
+import { requireActive, requireUser, type Access } from '../rules.js';
 import type { AppendInput, CreateConversationInput, MemberRecord } from '../store.js';
 import type { Handlers } from './types.js';
 import { conversationAsSeen } from '../former-view.js';
@@ -60,13 +61,21 @@ async function join(
   return (await ctx.store.getMember(conversationId, userId))!;
 }
 
-/** Preconditions of an action by a manager on another member: admins act only on plain members. */
-function managerPreconditions(access: Access, actor: string, subject: string): Omit<AppendInput, 'draft'> {
+/**
+ * Preconditions of an action on another member that needs `needed`: the actor holds it at commit,
+ * and (the rank rule) anyone but an owner acts only on plain members.
+ */
+function managerPreconditions(ctx: EngineContext, access: Access, actor: string, subject: string, needed: Permission): Omit<AppendInput, 'draft'> {
   return {
-    requireActiveMember: actor,
-    actorRoles: MANAGER_ROLES,
-    ...(access.member.role === 'admin' && subject !== actor ? { subjectRoles: ['member'] as const } : {}),
+    ...permissionPrecondition(ctx, actor, [needed]),
+    ...(access.member.role !== 'owner' && subject !== actor ? { subjectRoles: ['member'] as const } : {}),
   };
+}
+
+/** Membership changes are never possible in direct conversations; elsewhere the actor needs `needed`. */
+function requireGrant(ctx: EngineContext, access: Access, needed: Permission, what: string): void {
+  if (access.conversation.kind === 'direct') throw errors.forbidden(`${what} is not possible in a direct conversation`);
+  if (!memberHolds(ctx, access, [needed])) throw errors.forbidden(`your role cannot ${what}`);
 }
 
 /** The member that should become owner when the last owner leaves: the longest-standing admin, else member. */
@@ -166,7 +175,7 @@ export const conversationHandlers: Handlers<
   },
   async addMembers(ctx, actor, p) {
     const access = await requireActive(ctx, p.conversationId, actor);
-    requireManager(access, 'add members');
+    requireGrant(ctx, access, 'addMembers', 'add members');
     const ids = [...new Set(p.userIds)];
     await unknownUsers(ctx, ids);
     const group = access.conversation.kind === 'group';
@@ -175,7 +184,7 @@ export const conversationHandlers: Handlers<
     }
     await takeQuota(ctx, actor, { membersAdded: ids.length });
     // each join is checked by the store: the actor still a manager, the group still under its limit
-    const pre = { requireActiveMember: actor, actorRoles: MANAGER_ROLES, ...(group ? { maxMembers: ctx.limits.maxGroupMembers } : {}) };
+    const pre = { ...permissionPrecondition(ctx, actor, ['addMembers']), moderated: 'join' as const, ...(group ? { maxMembers: ctx.limits.maxGroupMembers } : {}) };
     const out = [];
     for (const userId of ids) {
       const existing = await ctx.store.getMember(p.conversationId, userId);
@@ -184,25 +193,34 @@ export const conversationHandlers: Handlers<
     return out.map(publicMember);
   },
   async removeMember(ctx, actor, p) {
-    const access = await requireActive(ctx, p.conversationId, actor);
-    requireManager(access, 'remove members');
+    const who = await resolveActor(ctx, p.conversationId, actor);
+    if (who.conversation.kind === 'direct') throw errors.forbidden('remove members is not possible in a direct conversation');
+    if (!actorHolds(ctx, who, ['removeMembers'])) {
+      if (!who.member || who.member.leftSeq !== null) throw errors.forbidden('you are no longer a member of this conversation');
+      throw errors.forbidden('your role cannot remove members');
+    }
     if (p.userId === actor) throw errors.invalid('use leave to leave a conversation');
     const target = await ctx.store.getMember(p.conversationId, p.userId);
     if (!target || target.leftSeq !== null) throw errors.notFound('not a member');
-    if (access.member.role === 'admin' && target.role !== 'member') throw errors.forbidden('admins can only remove members');
+    const auth = authorize(ctx, who, actor, ['removeMembers'], { op: 'removeMember' }, 'your role cannot remove members');
+    // the rank rule binds conversation roles; staff act on anyone (the conversation keeps an owner)
+    const rank = auth.audit === null && who.member!.role !== 'owner';
+    if (rank && target.role !== 'member') throw errors.forbidden('only owners can remove owners and admins');
     await commit(ctx, {
       draft: { type: 'member.left', conversationId: p.conversationId, actorId: actor, at: ctx.clock.now(), userId: p.userId, removed: true },
-      ...managerPreconditions(access, actor, p.userId),
+      ...auth.pre,
+      ...(rank ? { subjectRoles: ['member'] as const } : {}),
       keepOwner: true,
     });
+    audited(ctx, auth);
     return publicMember((await ctx.store.getMember(p.conversationId, p.userId))!);
   },
   async setRole(ctx, actor, p) {
     const access = await requireActive(ctx, p.conversationId, actor);
-    requireManager(access, 'change roles');
+    requireGrant(ctx, access, 'changeRoles', 'change roles');
     const target = await ctx.store.getMember(p.conversationId, p.userId);
     if (!target || target.leftSeq !== null) throw errors.notFound('not a member');
-    if (access.member.role === 'admin') {
+    if (access.member.role !== 'owner') {
       // admins manage members; only owners manage admins and ownership (an admin may step down)
       if (target.role === 'owner' || p.role === 'owner') throw errors.forbidden('only owners can grant or take the owner role');
       if (target.role === 'admin' && p.userId !== actor) throw errors.forbidden('only owners can change the role of an admin');
@@ -210,7 +228,7 @@ export const conversationHandlers: Handlers<
     if (target.role === p.role) return publicMember(target);
     await commit(ctx, {
       draft: { type: 'member.role', conversationId: p.conversationId, actorId: actor, at: ctx.clock.now(), userId: p.userId, role: p.role },
-      ...managerPreconditions(access, actor, p.userId),
+      ...managerPreconditions(ctx, access, actor, p.userId, 'changeRoles'),
       keepOwner: true,
     });
     return publicMember((await ctx.store.getMember(p.conversationId, p.userId))!);
@@ -260,18 +278,19 @@ export const conversationHandlers: Handlers<
     if (conversation.kind !== 'channel') throw errors.forbidden('only channels can be joined freely; ask an admin to add you');
     if (member && member.leftSeq === null) return publicMember(member);
     await requireUser(ctx, actor, 'acting user');
-    return publicMember(await join(ctx, p.conversationId, actor, actor, 'member'));
+    return publicMember(await join(ctx, p.conversationId, actor, actor, 'member', { moderated: 'join' }));
   },
   async updateConversation(ctx, actor, p) {
     const access = await requireActive(ctx, p.conversationId, actor);
-    requireManager(access, 'change the conversation');
     const { conversationId, ...changes } = p;
+    const needed: Permission[] = changes.permissions === undefined ? ['updateConversation'] : ['updateConversation', 'managePermissions'];
+    requireGrant(ctx, access, 'updateConversation', 'change the conversation');
+    if (changes.permissions !== undefined) requireGrant(ctx, access, 'managePermissions', 'change the conversation’s grants');
     if (Object.keys(changes).length === 0) throw errors.invalid('nothing to change');
     await takeQuota(ctx, actor, { metadataBytes: metadataBytes(p.metadata) });
     const result = await commit(ctx, {
       draft: { type: 'conversation.updated', conversationId, actorId: actor, at: ctx.clock.now(), changes },
-      requireActiveMember: actor,
-      actorRoles: MANAGER_ROLES,
+      ...permissionPrecondition(ctx, actor, needed),
     });
     return publicConversation(result.conversation);
   },

@@ -137,6 +137,19 @@ export const AUTHORIZATION_CASES: OpCase[] = [
   { op: 'answerCall', ...onCall, outcome: participant('ok') },
   { op: 'declineCall', ...onCall, outcome: participant('ok') },
   { op: 'endCall', label: 'endCall (while ringing, not the caller)', ...onCall, outcome: participant('CONFLICT') },
+  // moderation: owners and admins of groups and channels (the default table)
+  { op: 'ban', ...inConv((s) => ({ userId: s.target, reason: 'spam' })), outcome: manager },
+  { op: 'unban', ...inConv((s) => ({ userId: s.target })), outcome: manager },
+  { op: 'muteMember', ...inConv((s) => ({ userId: s.target, durationMs: 60_000 })), outcome: manager },
+  { op: 'unmuteMember', ...inConv((s) => ({ userId: s.target })), outcome: manager },
+  { op: 'freeze', ...inConv(() => ({ frozen: true })), outcome: manager },
+  { op: 'setSlowMode', ...inConv(() => ({ intervalMs: 5000 })), outcome: manager },
+  { op: 'listRestrictions', ...inConv(), outcome: manager },
+  // reports: any active member files one; the queue is for owners and admins of groups and channels
+  { op: 'report', ...inConv((s) => ({ seq: s.otherSeq, reason: 'spam' })), outcome: active },
+  { op: 'listReports', ...inConv(), outcome: manager },
+  { op: 'reportCounts', ...inConv(), outcome: manager },
+  { op: 'resolveReport', label: 'resolveReport (no such report)', params: (s) => ({ conversationId: s.conversationId, reportId: s.fresh, action: 'dismiss' }), outcome: (k, s) => (manager(k, s) === 'ok' ? 'NOT_FOUND' : F) },
 ];
 
 /** Build the scenario of one case: a fresh conversation of `kind` with the actor in `state`. */

@@ -2,6 +2,7 @@ import type { ConversationEvent, Message } from '@parley/protocol';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect } from 'vitest';
 import { createChat, type Chat } from '../chat.js';
 import { isChatError } from '../errors.js';
+import type { PermissionOptions } from '../permissions.js';
 import type { ChatHooks } from '../hooks.js';
 import type { Clock } from '../ids.js';
 import type { Limits } from '../limits.js';
@@ -47,6 +48,7 @@ export interface WorldOptions {
   limits?: Partial<Limits>;
   hooks?: ChatHooks;
   pubsub?: PubSub;
+  permissions?: PermissionOptions;
 }
 
 const openChats = new Set<Chat>();

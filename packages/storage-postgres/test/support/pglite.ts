@@ -14,7 +14,7 @@ export async function openPGlite(dataDir?: string): Promise<{ pglite: PGlite; db
  * tables hold a few rows per test, and TRUNCATE's new files cost far more than deleting them.
  */
 export async function truncateAll(db: Kysely<unknown>, schema?: string): Promise<void> {
-  const names = ['users', 'contacts', 'conversations', 'members', 'events', 'hidden', 'calls', 'bus_payloads', 'feed_cursors', 'feed_leases', 'feed_parked', 'push_devices'];
+  const names = ['users', 'contacts', 'conversations', 'members', 'events', 'hidden', 'calls', 'bus_payloads', 'feed_cursors', 'feed_leases', 'feed_parked', 'push_devices', 'restrictions', 'reports'];
   const list = names.map((n) => (schema ? sql.table(`${schema}.${n}`) : sql.table(n)));
   await db.transaction().execute(async (trx) => {
     for (const table of list) await sql`delete from ${table}`.execute(trx);

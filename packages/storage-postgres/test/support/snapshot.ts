@@ -9,6 +9,8 @@ const TABLES: Array<[string, string]> = [
   ['events', 'conversation_id, seq'],
   ['hidden', 'user_id, conversation_id, seq'],
   ['calls', 'id'],
+  ['restrictions', 'conversation_id, user_id, kind'],
+  ['reports', 'conversation_id, id'],
 ];
 
 /** Every row of every store table, in key order, read straight from the database. */
