@@ -34,7 +34,7 @@ const REPLICA_READS = new Set<string>([
  */
 const PRIMARY_READS = new Set<string>([
   'getMember', 'getConversation', 'findDirect', 'memberIds', 'getContact', 'isBlockedEitherWay', 'sharesConversation',
-  'getCall', 'activeCall',
+  'getCall', 'activeCall', 'restrictions', 'getReport', 'listReports', 'reportCounts',
 ]);
 
 /** Most conversations whose replayed `lastSeq` is remembered per replica. */
