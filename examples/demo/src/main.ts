@@ -2,7 +2,9 @@
  * The Parley demo: `npm start` from the repository root.
  *
  * Starts a web chat on http://127.0.0.1:3000 backed by embedded Postgres (PGlite) under
- * `.data/demo`. Options: `--port <n>` or `PORT`, `--host <addr>` or `HOST`, `PARLEY_DATA_DIR`.
+ * `.data/demo`. Options: `--port <n>` or `PORT`, `--host <addr>` or `HOST`, `PARLEY_DATA_DIR`;
+ * push notifications: `PARLEY_DEMO_PUSH=off` turns them off, `PARLEY_DEMO_PUSH=hidden` keeps titles
+ * and message text out of them (see examples/demo/README.md).
  */
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -32,9 +34,13 @@ async function main(): Promise<void> {
   const storage = await openDemoStorage(dataDir);
   const seeded = await seedChannels(storage.chat);
   if (seeded.length > 0) console.log(`  created channels: ${seeded.map((t) => `#${t}`).join(', ')}`);
-  const server = await startDemoServer({ chat: storage.chat, dataDir, port, host, minify: process.env.NODE_ENV === 'production' });
+  const pushMode = process.env.PARLEY_DEMO_PUSH ?? 'on';
+  if (!['on', 'off', 'hidden'].includes(pushMode)) throw new Error(`PARLEY_DEMO_PUSH must be on, off or hidden, not ${JSON.stringify(pushMode)}`);
+  const push = pushMode === 'off' ? undefined : { presence: storage.presence, privacy: pushMode === 'hidden' ? ('hidden' as const) : ('full' as const) };
+  const server = await startDemoServer({ chat: storage.chat, dataDir, port, host, minify: process.env.NODE_ENV === 'production', ...(push ? { push } : {}) });
   const secs = ((Date.now() - started) / 1000).toFixed(1);
   console.log(`\n  Parley demo is running (ready in ${secs} s): ${server.url}\n`);
+  console.log(push ? `  Push notifications: on (${push.privacy}); the bell in the sidebar turns them on in a browser.` : '  Push notifications: off.');
   console.log('  Sign-in is DEVELOPMENT-ONLY: anyone can be anyone by typing a name. Do not expose this server.');
   if (host !== '127.0.0.1' && host !== 'localhost' && host !== '::1') {
     console.warn(`  WARNING: bound to ${host}, reachable from other machines.`);

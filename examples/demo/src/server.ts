@@ -8,6 +8,7 @@ import { bearerToken, createDevAuth, loadOrCreateSecret, normalizeDisplayName, u
 import { BASE_HEADERS, HttpError, readBody, readJson, sendError, sendJson } from './http.js';
 import { createDiskMediaStore, type MediaStore } from './media-store.js';
 import { renderIndexHtml } from './page.js';
+import { startDemoPush, type DemoPush, type DemoPushOptions } from './push.js';
 import { welcomeNewUser } from './seed.js';
 import {
   ALLOWED_MIME_TYPES,
@@ -38,6 +39,11 @@ export interface DemoServerOptions {
   minify?: boolean;
   /** Log lines (requests that failed, WebSocket warnings). Default: `console`. */
   log?: (message: string) => void;
+  /**
+   * Push notifications for users without a live connection (see src/push.ts). Off when absent:
+   * the page then offers no notifications.
+   */
+  push?: DemoPushOptions;
 }
 
 /** A running demo server. */
@@ -48,6 +54,8 @@ export interface DemoServer {
   server: Server;
   /** The dev-only token signer (tests use it to sign in without the page). */
   auth: DevAuth;
+  /** The push notifier, when the `push` option was given. */
+  push: DemoPush | null;
   /** Stop accepting connections, close WebSockets, and stop the HTTP server. Does not close the engine. */
   close(): Promise<void>;
 }
@@ -66,6 +74,7 @@ export async function startDemoServer(options: DemoServerOptions): Promise<DemoS
   const log = options.log ?? ((m: string) => console.warn(m));
   const auth = createDevAuth(await loadOrCreateSecret(join(dataDir, 'dev-auth-secret')));
   const media = options.media ?? createDiskMediaStore({ dir: join(dataDir, 'media') });
+  const push = options.push ? await startDemoPush({ ...options.push, chat, vapidFile: join(dataDir, 'vapid.json'), log }) : null;
   let assets: Promise<WebAssets> | undefined;
   const getAssets = () => (assets ??= buildWebAssets({ minify: options.minify ?? false }).catch((e: unknown) => {
     assets = undefined;
@@ -93,7 +102,7 @@ export async function startDemoServer(options: DemoServerOptions): Promise<DemoS
         'Content-Type': 'text/html; charset=utf-8',
         'Cache-Control': 'no-cache',
         'Content-Security-Policy':
-          "default-src 'self'; img-src 'self' blob: data:; media-src 'self' blob:; connect-src 'self'; style-src 'self'; script-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'none'",
+          "default-src 'self'; worker-src 'self'; img-src 'self' blob: data:; media-src 'self' blob:; connect-src 'self'; style-src 'self'; script-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'none'",
         'X-Frame-Options': 'DENY',
       });
       res.end(html);
@@ -108,6 +117,24 @@ export async function startDemoServer(options: DemoServerOptions): Promise<DemoS
         'Cache-Control': url.searchParams.get('v') === a.version ? 'public, max-age=31536000, immutable' : 'no-cache',
       });
       res.end(js ? a.js : a.css);
+      return;
+    }
+    if (method === 'GET' && path === '/sw.js') {
+      const a = await getAssets();
+      res.writeHead(200, {
+        ...BASE_HEADERS,
+        'Content-Type': 'text/javascript; charset=utf-8',
+        // the browser checks for a new worker on every visit; the scope is the whole site
+        'Cache-Control': 'no-cache',
+        'Service-Worker-Allowed': '/',
+        'Content-Security-Policy': "default-src 'self'; object-src 'none'; base-uri 'none'",
+      });
+      res.end(a.sw);
+      return;
+    }
+    if (method === 'GET' && path === '/api/push/config') {
+      // The VAPID public key is public: the page subscribes with it.
+      sendJson(res, 200, push ? { enabled: true, vapidPublicKey: push.vapidPublicKey } : { enabled: false });
       return;
     }
     if (method === 'GET' && path === '/favicon.svg') {
@@ -224,7 +251,9 @@ export async function startDemoServer(options: DemoServerOptions): Promise<DemoS
     port,
     server,
     auth,
+    push,
     async close() {
+      await push?.stop();
       await ws.close();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

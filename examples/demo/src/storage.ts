@@ -1,13 +1,15 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
-import { createChat, type Chat } from '@parley/core';
+import { createChat, createMemoryPresence, type Chat, type PresenceRegistry } from '@parley/core';
 import { createPGliteDialect, createPostgresStore, migrate } from '@parley/storage-postgres';
 import { Kysely } from 'kysely';
 
 /** The engine on embedded Postgres, and how to shut it down. */
 export interface DemoStorage {
   chat: Chat;
+  /** Who is connected (the registry the engine was created with; the push notifier reads it). */
+  presence: PresenceRegistry;
   /** Stop the engine, then close kysely and PGlite (flushes to disk). */
   close(): Promise<void>;
 }
@@ -28,9 +30,11 @@ export async function openDemoStorage(dataDir: string): Promise<DemoStorage> {
     await pglite.close();
     throw error;
   }
-  const chat = createChat({ store: createPostgresStore({ db }) });
+  const presence = createMemoryPresence();
+  const chat = createChat({ store: createPostgresStore({ db }), presence });
   return {
     chat,
+    presence,
     async close() {
       await chat.close();
       await db.destroy();

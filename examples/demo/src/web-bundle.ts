@@ -3,9 +3,11 @@ import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
-/** The page's script and stylesheet, built in memory. */
+/** The page's script and stylesheet, and the service worker, built in memory. */
 export interface WebAssets {
   js: Uint8Array;
+  /** The service worker (`/sw.js`): shows push notifications. */
+  sw: Uint8Array;
   css: Uint8Array;
   /** A short hash of both, for cache busting in the HTML. */
   version: string;
@@ -14,12 +16,13 @@ export interface WebAssets {
 const webDir = fileURLToPath(new URL('./web/', import.meta.url));
 
 /**
- * Bundle `src/web/main.ts` (and `@parley/client` from source) with esbuild into memory, and read
+ * Bundle `src/web/main.ts` (and `@parley/client` from source) and the service worker
+ * `src/web/sw.ts` with esbuild into memory, and read
  * `src/web/styles.css`. No build step and nothing written to disk.
  */
 export async function buildWebAssets(options: { minify?: boolean } = {}): Promise<WebAssets> {
   const result = await build({
-    entryPoints: [`${webDir}main.ts`],
+    entryPoints: { main: `${webDir}main.ts`, sw: `${webDir}sw.ts` },
     bundle: true,
     write: false,
     format: 'esm',
@@ -34,9 +37,10 @@ export async function buildWebAssets(options: { minify?: boolean } = {}): Promis
     logLevel: 'silent',
     outdir: 'out',
   });
-  const js = result.outputFiles.find((f) => f.path.endsWith('.js'));
-  if (!js) throw new Error('esbuild produced no JavaScript');
+  const js = result.outputFiles.find((f) => f.path.endsWith('/main.js'));
+  const sw = result.outputFiles.find((f) => f.path.endsWith('/sw.js'));
+  if (!js || !sw) throw new Error('esbuild produced no JavaScript');
   const css = await readFile(`${webDir}styles.css`);
   const version = createHash('sha256').update(js.contents).update(css).digest('hex').slice(0, 10);
-  return { js: js.contents, css, version };
+  return { js: js.contents, sw: sw.contents, css, version };
 }

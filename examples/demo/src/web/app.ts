@@ -4,6 +4,7 @@ import type { Call, ConversationEvent } from '@parley/protocol';
 import { saveSession, type Session } from './api.js';
 import { renderCallOverlay } from './calls.js';
 import { renderConversation } from './conversation.js';
+import { disablePush, initPush } from './push.js';
 import { h, keepingFocus, patch } from './render.js';
 import { renderSidebar } from './sidebar.js';
 import { UserCache, type AppState } from './state.js';
@@ -46,6 +47,7 @@ export function startApp(root: HTMLElement, session: Session, onSignOut: () => v
     hidden: new Map(),
     highlight: null,
     calls: new Map(),
+    push: 'unavailable',
     toasts: [],
   };
   let frame = 0;
@@ -103,11 +105,13 @@ export function startApp(root: HTMLElement, session: Session, onSignOut: () => v
       void client.api.presence({ userIds: [userId] }).catch(() => watched.delete(userId));
     },
     signOut() {
-      client.close();
-      saveSession(null);
-      // A fresh page drops every view's kept elements and handlers.
-      onSignOut();
-      location.reload();
+      void disablePush(app).finally(() => {
+        client.close();
+        saveSession(null);
+        // A fresh page drops every view's kept elements and handlers.
+        onSignOut();
+        location.reload();
+      });
     },
   };
   app.users = new UserCache(client, () => app.render());
@@ -156,6 +160,7 @@ export function startApp(root: HTMLElement, session: Session, onSignOut: () => v
     app.render();
   };
   window.addEventListener('focus', () => app.render());
+  initPush(app);
   app.render();
   return app;
 }

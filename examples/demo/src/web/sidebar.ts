@@ -4,6 +4,7 @@ import type { App } from './app.js';
 import { avatar } from './avatar.js';
 import { openNewChat, openNewGroup, openProfile } from './dialogs.js';
 import { shortTime } from './format.js';
+import { enablePush } from './push.js';
 import { h, icon, patch } from './render.js';
 import { peerOf, titleOf, type SidebarTab } from './state.js';
 
@@ -41,6 +42,19 @@ export function renderSidebar(app: App, el: HTMLElement): void {
         null,
         h('button.icon-btn', { title: 'New chat', 'aria-label': 'New chat', dataset: { test: 'new-chat' }, onclick: () => openNewChat(app) }, icon('edit')),
         h('button.icon-btn', { title: 'New group', 'aria-label': 'New group', dataset: { test: 'new-group' }, onclick: () => openNewGroup(app) }, icon('users')),
+        state.push === 'unavailable'
+          ? null
+          : h(
+              'button.icon-btn',
+              {
+                class: { on: state.push === 'on' },
+                title: state.push === 'on' ? 'Notifications are on' : 'Turn on notifications',
+                'aria-label': state.push === 'on' ? 'Notifications are on' : 'Turn on notifications',
+                dataset: { test: 'enable-push' },
+                onclick: () => void app.run(() => enablePush(app)),
+              },
+              icon('bell'),
+            ),
         h('button.icon-btn', { title: 'Sign out', 'aria-label': 'Sign out', onclick: () => app.signOut() }, icon('logout')),
       ),
     ),

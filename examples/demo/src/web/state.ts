@@ -2,6 +2,7 @@
 import type { ClientMessage, ParleyClient } from '@parley/client';
 import type { Call, InboxEntry, User } from '@parley/protocol';
 import type { Session } from './api.js';
+import type { PushState } from './push.js';
 
 /** Which list the sidebar shows. */
 export type SidebarTab = 'chats' | 'channels' | 'contacts';
@@ -29,6 +30,8 @@ export interface AppState {
   highlight: { conversationId: string; seq: number } | null;
   /** Calls live in any of my conversations. */
   calls: Map<string, Call>;
+  /** The notifications bell (see push.ts). */
+  push: PushState;
   /** Transient notices. */
   toasts: Array<{ id: number; text: string; kind: 'info' | 'error' }>;
 }
