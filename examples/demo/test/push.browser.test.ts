@@ -180,4 +180,11 @@ describe.skipIf(!available)('demo in Chromium: push to the service worker of a t
     await poll(() => ben.locator('.conv-head-title').textContent()).toBe('Ana Lima');
     await poll(() => ben.evaluate(async () => (await (await navigator.serviceWorker.ready).getNotifications()).length)).toBe(0);
   });
+
+  it("signing out removes this browser from the user's devices", async () => {
+    await poll(async () => (await storage.presence.online([benId])).has(benId)).toBe(true);
+    await ben.getByRole('button', { name: 'Sign out' }).click();
+    await ben.getByLabel('Display name').waitFor();
+    expect(await server.push!.notifier.devices(benId)).toEqual([]);
+  });
 });
