@@ -50,7 +50,8 @@ async function show(n: PushNotification | null): Promise<void> {
     await scope.registration.showNotification('Parley', { body: 'You have new messages.', icon: '/favicon.svg' });
     return;
   }
-  const body = n.body ?? (n.count > 1 ? `${n.count} new messages` : 'New message');
+  // privacy 'hidden': the title is neutral and there is no text
+  const body = n.body ?? (n.count > 1 ? `${n.count} new messages` : 'Open Parley to read it.');
   await scope.registration.showNotification(n.title, {
     body,
     // one notification per conversation: a newer one replaces it
