@@ -203,6 +203,7 @@ export function createChat(options: ChatOptions): Chat {
     timers: new Set(),
     permissions: { ...resolvePermissions(options.permissions), all: PERMISSIONS },
     blocklist: createBlocklist(options.blocklist),
+    announcing: { count: 0 },
   };
   let unlimited: EngineContext | undefined;
   const unlimitedCtx = () =>

@@ -44,6 +44,8 @@ export interface EngineContext {
   system?: { reason: string };
   /** The built-in word/regex blocklist, or null when none is configured. */
   blocklist: Blocklist | null;
+  /** Announcements whose publishes are still in flight (shared by every copy of the context). */
+  announcing: { count: number };
 }
 
 /** The public view of a stored conversation. */
@@ -66,7 +68,11 @@ export async function publish(ctx: EngineContext, topic: string, message: BusMes
   }
 }
 
-/** Fan a committed event out: conversation topic, the user topics of members it concerns, local listeners. */
+/**
+ * Fan a committed event out: conversation topic, the user topics of members it concerns, local
+ * listeners. The publishes are issued synchronously, in commit order (a bus delivers one process's
+ * messages on a topic in publish order), and local listeners run before this waits for the bus.
+ */
 export async function announce(ctx: EngineContext, event: ConversationEvent, conversation: ConversationRecord): Promise<void> {
   const message: BusMessage = { t: 'event', event };
   const jobs = [publish(ctx, topics.conversation(event.conversationId), message)];
@@ -76,17 +82,36 @@ export async function announce(ctx: EngineContext, event: ConversationEvent, con
   if (event.type === 'conversation.created') {
     for (const m of event.members) jobs.push(publish(ctx, topics.user(m.userId), message));
   }
-  await Promise.all(jobs);
   try {
     ctx.emitter.emit('event', event, publicConversation(conversation));
   } catch (error) {
     ctx.emitter.emit('error', error);
   }
+  await Promise.all(jobs);
+}
+
+/**
+ * Most announcements a process lets run on without waiting for the bus. Below it, an operation
+ * answers as soon as its event is committed (the bus round trip is not on the caller's path: the
+ * event is durable, and a publish that fails is repaired by the client's resume); at it, the next
+ * commit waits for its own publishes, so a slow or absent bus slows writers instead of growing an
+ * unbounded queue of publishes.
+ */
+export const MAX_UNAWAITED_ANNOUNCES = 1024;
+
+/** Announce without holding the caller for the bus, within {@link MAX_UNAWAITED_ANNOUNCES}. */
+export async function announceInBackground(ctx: EngineContext, event: ConversationEvent, conversation: ConversationRecord): Promise<void> {
+  const done = announce(ctx, event, conversation);
+  if (ctx.announcing.count >= MAX_UNAWAITED_ANNOUNCES) return done;
+  ctx.announcing.count += 1;
+  void done.finally(() => {
+    ctx.announcing.count -= 1;
+  });
 }
 
 /** Append an event and announce it (duplicates are not announced again). */
 export async function commit(ctx: EngineContext, input: import('./store.js').AppendInput): Promise<import('./store.js').AppendResult> {
   const result = await ctx.store.append(input);
-  if (!result.duplicate) await announce(ctx, result.event, result.conversation);
+  if (!result.duplicate) await announceInBackground(ctx, result.event, result.conversation);
   return result;
 }

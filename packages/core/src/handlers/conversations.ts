@@ -1,7 +1,7 @@
 import { erasureOf } from '../lifecycle/erase.js';
 import type { ConversationEvent, Permission, Role } from '@parley/protocol';
 import { publicMember } from '../apply.js';
-import { announce, commit, publicConversation, publish, type EngineContext } from '../context.js';
+import { announceInBackground, commit, publicConversation, publish, type EngineContext } from '../context.js';
 import { decodeCursor, encodeCursor, shape } from '../cursor.js';
 import { errors } from '../errors.js';
 import { topics } from '../pubsub.js';
@@ -29,7 +29,7 @@ async function create(ctx: EngineContext, input: Omit<CreateConversationInput, '
       title: input.title,
       members: input.members,
     };
-    await announce(ctx, event, conversation);
+    await announceInBackground(ctx, event, conversation);
   }
   return publicConversation(conversation);
 }
