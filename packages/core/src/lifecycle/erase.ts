@@ -32,6 +32,8 @@ export interface EraseReport {
   messagesErased: number;
   reactionsRemoved: number;
   contactsRemoved: number;
+  /** Push devices of the user removed (none left to notify; see `ChatStore.push`). */
+  pushDevicesRemoved: number;
 }
 
 /** The marker stored under {@link ERASURE_KEY}. */
@@ -127,7 +129,7 @@ export async function eraseUser(ctx: EngineContext, userId: string, options: Era
   if (!user) throw new ChatError('NOT_FOUND', `no user ${userId}`);
   const now = ctx.clock.now();
   const run: ErasureMarker = { mode: options.mode, eraseContent: options.mode === 'purge' || options.eraseContent === true, startedAt: now, completedAt: null };
-  const report: EraseReport = { userId, mode: options.mode, alreadyErased: false, conversations: 0, messagesErased: 0, reactionsRemoved: 0, contactsRemoved: 0 };
+  const report: EraseReport = { userId, mode: options.mode, alreadyErased: false, conversations: 0, messagesErased: 0, reactionsRemoved: 0, contactsRemoved: 0, pushDevicesRemoved: 0 };
   const previous = erasureOf(user);
   if (previous?.completedAt != null && covers(previous, run)) return { ...report, alreadyErased: true };
   const marker = previous && previous.completedAt === null && covers(previous, run) ? previous : run;
@@ -135,6 +137,9 @@ export async function eraseUser(ctx: EngineContext, userId: string, options: Era
   await publish(ctx, topics.user(userId), { t: 'user.erased', userId });
   for (const contact of await ctx.store.listContacts(userId)) {
     if (await ctx.store.removeContact({ ownerId: userId, userId: contact.userId })) report.contactsRemoved += 1;
+  }
+  for (const device of ctx.store.push ? await ctx.store.push.devicesOf([userId]) : []) {
+    if (await ctx.store.push!.removeDevice({ userId, deviceId: device.deviceId })) report.pushDevicesRemoved += 1;
   }
   for await (const row of memberships(ctx, userId)) await eraseIn(ctx, userId, row, marker, report);
   await ctx.store.upsertUser({ id: userId, metadata: { [ERASURE_KEY]: { ...marker, completedAt: ctx.clock.now() } }, now: ctx.clock.now() });

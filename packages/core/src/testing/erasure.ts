@@ -71,8 +71,13 @@ export function erasureSuite(o: ResolvedStoreOptions): void {
       const bus: BusMessage[] = [];
       const unsubscribe = await w.chat.pubsub.subscribe(topics.user(s.a), (m) => void bus.push(m));
       expect(await readable(w, s)).toContain('zanzibar');
+      const device = { userId: s.a, provider: 'webpush', token: '{"endpoint":"https://push.invalid/zanzibar"}', level: 'all' as const, now: 1, maxPerUser: 10 };
+      await w.store.push?.putDevice({ ...device, deviceId: 'phone' });
+      await w.store.push?.putDevice({ ...device, deviceId: 'laptop' });
+      await w.store.push?.putDevice({ ...device, userId: s.b, deviceId: 'phone' });
       const report = await w.chat.eraseUser(s.a, { mode: 'purge' });
-      expect(report).toMatchObject({ alreadyErased: false, conversations: 3, messagesErased: 5, reactionsRemoved: 1, contactsRemoved: 2 });
+      expect(report).toMatchObject({ alreadyErased: false, conversations: 3, messagesErased: 5, reactionsRemoved: 1, contactsRemoved: 2, pushDevicesRemoved: w.store.push ? 2 : 0 });
+      if (w.store.push) expect((await w.store.push.devicesOf([s.a, s.b])).map((x) => `${x.userId}/${x.deviceId}`)).toEqual([`${s.b}/phone`]);
       const seen = await readable(w, s);
       for (const secret of ['zanzibar', 'quokka']) expect(seen).not.toContain(secret);
       expect(seen).toContain('kept by b');
