@@ -2,6 +2,7 @@
  * OWASP WebSocket items decided at the handshake: Origin check, no credentials in URLs, and no
  * tokens or message text in the logs.
  */
+import { randomUUID } from 'node:crypto';
 import { TOKEN_SUBPROTOCOL_PREFIX } from '@parley/transport-ws';
 import { SUBPROTOCOL } from '@parley/protocol';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -85,7 +86,7 @@ describe('no tokens in URLs', () => {
 
 describe('no tokens or message text in logs', () => {
   it('a whole session (auth by frame and subprotocol, bad tokens, messages, errors, revocation) logs neither', async () => {
-    const secretText = `secret-text-${Math.random().toString(36).slice(2)}`;
+    const secretText = `secret-text-${randomUUID()}`;
     const revoked = new Set<string>();
     const w = await startWorld(['ana', 'ben'], {
       limits: { revalidateIntervalMs: 100 },
@@ -94,7 +95,7 @@ describe('no tokens or message text in logs', () => {
     try {
       const tokens: string[] = [];
       const tok = (u: string) => {
-        const t = w.host.token(u, `tok-${u}-${Math.random().toString(36).slice(2)}-SECRET`);
+        const t = w.host.token(u, `tok-${u}-${randomUUID()}-SECRET`);
         tokens.push(t);
         return t;
       };
@@ -135,7 +136,7 @@ describe('no tokens or message text in logs', () => {
   it('an authenticate hook that throws with the token in its message does not get it logged', async () => {
     const { createChat, createMemoryStore } = await import('@parley/core');
     const chat = createChat({ store: createMemoryStore() });
-    const token = `leaky-${Math.random().toString(36).slice(2)}`;
+    const token = `leaky-${randomUUID()}`;
     const log = captureLogger();
     // a careless verifier that echoes the token in its error
     const host = new ServerHost({

@@ -2,10 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { createChat, createMemoryStore, type Chat } from '@parley/core';
 import { createWsServer, type WsServer } from '@parley/transport-ws';
-import { createClient, type ParleyClient, type WebSocketConstructor } from '@parley/client';
+import { createClient, type ParleyClient } from '@parley/client';
 import { defaultResponder, startBot, type Bot } from '../src/bot.js';
 
-const WS = WebSocket as unknown as WebSocketConstructor;
+const WS = WebSocket;
 const until = async (check: () => boolean, ms = 5000) => {
   const end = Date.now() + ms;
   while (!check()) {

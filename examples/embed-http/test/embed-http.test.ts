@@ -3,7 +3,7 @@ import pg from 'pg';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { createClient, type ParleyClient, type WebSocketConstructor } from '@parley/client';
+import { createClient, type ParleyClient } from '@parley/client';
 import { postgresStore, startHostApp, startWebhookReceiver, type HostApp, type WebhookReceiver } from '../src/index.js';
 
 const PG_URL = process.env.PARLEY_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -75,7 +75,7 @@ describe.skipIf(!available)('embed-http: Parley inside an existing HTTP app on P
       tokens[u] = ((await (await login(app, u, p)).json()) as { token: string }).token;
     }
     const connect = (token: string) => {
-      const c = createClient({ url: app.chatUrl, token, WebSocket: WebSocket as unknown as WebSocketConstructor, window: null });
+      const c = createClient({ url: app.chatUrl, token, WebSocket, window: null });
       clients.push(c);
       return c;
     };

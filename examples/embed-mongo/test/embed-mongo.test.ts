@@ -2,7 +2,7 @@ import type { Server } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { createClient, type ParleyClient, type WebSocketConstructor } from '@parley/client';
+import { createClient, type ParleyClient } from '@parley/client';
 import { startHostApp, type HostApp } from '@parley/example-embed-http';
 import { mongoStore } from '../src/mongo.js';
 
@@ -57,7 +57,7 @@ describe('embed-mongo: the same host app on MongoDB', () => {
     const token = async (username: string, password: string) =>
       ((await (await fetch(`${app.url}/login`, { method: 'POST', body: JSON.stringify({ username, password }) })).json()) as { token: string }).token;
     const connect = (t: string) => {
-      const c = createClient({ url: app.chatUrl, token: t, WebSocket: WebSocket as unknown as WebSocketConstructor, window: null });
+      const c = createClient({ url: app.chatUrl, token: t, WebSocket, window: null });
       clients.push(c);
       return c;
     };

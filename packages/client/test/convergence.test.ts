@@ -10,9 +10,14 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import type { ClientOptions, ParleyClient } from '../src/index.js';
 import { TestServer, converged, device, until } from './harness.js';
+import { seeded, seedFrom } from '../../../tests/support/random.js';
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-const jitter = (max: number) => (Math.random() < 0.5 ? 0 : Math.random() * max);
+// the delays come from the run's seed (CONVERGENCE_SEED=<n> replays this file's sequence of delays)
+const seed = seedFrom('CONVERGENCE_SEED');
+console.log(`[convergence] seed ${seed}`);
+const random = seeded(seed);
+const jitter = (max: number) => (random() < 0.5 ? 0 : random() * max);
 
 /** Every store call waits a random time before it runs and before its result is returned. */
 function slowStore(store: ChatStore, maxMs: number): ChatStore {
